@@ -150,6 +150,12 @@ public final class SpectralNormCore {
     this.v = vVector.reshape(w, 1);
   }
 
+  /** Normalizes the bound u and v in place, as PyTorch does with its random initial vectors. */
+  public void normalizeVectors() {
+    normalizeInto(u, u);
+    normalizeInto(v, v);
+  }
+
   /** Rows of M: the length of u. */
   public long rows() {
     return h;
@@ -229,14 +235,14 @@ public final class SpectralNormCore {
       case DENSE:
         Nd4j.gemm(v, scaledU, layout.matrixView(g, h, w), false, true, 1.0, 1.0);
         break;
-      case DECONV:
-        Nd4j.gemm(scaledU, v, matrixCopy, false, true, 1.0, 0.0);
-        INDArray perm = g.permute(1, 0, 2, 3);
-        INDArray outer = matrixCopy.reshape('c', perm.shape());
-        Nd4j.exec(new AddOp(perm, outer, perm));
+      case EMBEDDING:
+      case CONV:
+        Nd4j.gemm(scaledU, v, layout.matrixView(g, h, w), false, true, 1.0, 1.0);
         break;
       default:
-        Nd4j.gemm(scaledU, v, layout.matrixView(g, h, w), false, true, 1.0, 1.0);
+        Nd4j.gemm(scaledU, v, matrixCopy, false, true, 1.0, 0.0);
+        INDArray perm = layout.permutedView(g);
+        Nd4j.exec(new AddOp(perm, matrixCopy.reshape('c', perm.shape()), perm));
     }
     Nd4j.exec(new DivOp(g, divisor, g));
   }
@@ -275,7 +281,7 @@ public final class SpectralNormCore {
     if (layout.hasMatrixView()) {
       return layout.matrixView(weight, h, w);
     }
-    INDArray perm = weight.permute(1, 0, 2, 3);
+    INDArray perm = layout.permutedView(weight);
     matrixCopy.reshape('c', perm.shape()).assign(perm);
     return matrixCopy;
   }

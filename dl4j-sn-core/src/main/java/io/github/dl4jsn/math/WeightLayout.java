@@ -18,9 +18,17 @@ public enum WeightLayout {
   EMBEDDING,
   /**
    * Convolutions: W is [nOut, nIn, k...] ('c'); M = reshape(nOut, -1), PyTorch's Conv with dim 0.
-   * Also Conv1D, whose W is [nOut, nIn, k, 1] while its gradient view is [nOut, nIn, k].
+   * Also Conv1D in NWC format, whose W is [nOut, nIn, k, 1] while its gradient view is [nOut, nIn,
+   * k].
    */
   CONV,
+  /**
+   * Conv1D in NCW format (DL4J's default). The param is declared [nOut, nIn, k, 1], but DL4J M2.1
+   * hands its buffer to the conv1d op by reshaping (not permuting) it to [k, nIn, nOut], so element
+   * (o, i, t) of the kernel sits at index (t, i, o) of the buffer. M is that kernel as PyTorch's
+   * Conv1d sees it: buffer.reshape(k, nIn, nOut).permute(2, 1, 0).reshape(nOut, nIn k).
+   */
+  CONV1D_NCW,
   /**
    * Transposed convolution: W is [nIn, nOut, kH, kW] ('c'); M = permute(1, 0, 2, 3).reshape(nOut,
    * -1), PyTorch's ConvTranspose2d with dim 1.
@@ -49,14 +57,30 @@ public enum WeightLayout {
     return total / rows(shape);
   }
 
-  /** Whether M is available as a strided 2-D view of W; DECONV needs a permuted copy. */
+  /** Whether M is available as a strided 2-D view of W; the others need a permuted copy. */
   public boolean hasMatrixView() {
-    return this != DECONV;
+    return this != DECONV && this != CONV1D_NCW;
+  }
+
+  /**
+   * For layouts without a matrix view: a view of a weight-shaped array (or of its gradient) whose
+   * row-major reshape to [h, w] is M. Writing into it writes into the array.
+   */
+  public INDArray permutedView(INDArray weightShaped) {
+    long[] s = weightShaped.shape();
+    switch (this) {
+      case DECONV:
+        return weightShaped.permute(1, 0, 2, 3);
+      case CONV1D_NCW:
+        return weightShaped.reshape('c', s[2], s[1], s[0]).permute(2, 1, 0);
+      default:
+        throw new UnsupportedOperationException(this + " has a matrix view");
+    }
   }
 
   /**
    * The 2-D view of a weight-shaped array that the maths works on: M itself, or M<sup>T</sup> for
-   * DENSE (see {@link #viewIsTransposed()}). Not available for DECONV.
+   * DENSE (see {@link #viewIsTransposed()}). Not available for DECONV and CONV1D_NCW.
    */
   public INDArray matrixView(INDArray weightShaped, long h, long w) {
     switch (this) {
@@ -68,7 +92,7 @@ public enum WeightLayout {
       case CONV:
         return weightShaped.reshape('c', h, w);
       default:
-        throw new UnsupportedOperationException("DECONV has no 2-D view of M");
+        throw new UnsupportedOperationException(this + " has no 2-D view of M");
     }
   }
 

@@ -1,0 +1,471 @@
+package io.github.dl4jsn.conf;
+
+import io.github.dl4jsn.layers.SpectralNormLayer;
+import io.github.dl4jsn.layers.SpectralNormOutputLayer;
+import io.github.dl4jsn.math.WeightLayout;
+import io.github.dl4jsn.params.SpectralNormParamInitializer;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import org.deeplearning4j.exception.DL4JInvalidConfigException;
+import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.api.layers.IOutputLayer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
+import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
+import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.NoParamLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
+import org.deeplearning4j.nn.params.DefaultParamInitializer;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.regularization.Regularization;
+
+/**
+ * Spectral normalization of a layer's weights: a layer configuration that wraps another one and
+ * replaces its weight W by {@code W_SN = c * W / sigma(W)}, where {@code sigma(W) = max ||W h|| /
+ * ||h||} is the largest singular value of W viewed as a matrix M, estimated by power iteration with
+ * vectors u and v that persist across training steps.
+ *
+ * <p>One line wraps any supported layer, in a {@code MultiLayerConfiguration} or a {@code
+ * ComputationGraphConfiguration}:
+ *
+ * <pre>{@code
+ * .layer(SpectralNormalization.wrap(new DenseLayer.Builder().nOut(256).build()))
+ * }</pre>
+ *
+ * <p>The semantics are those of PyTorch's {@code torch.nn.utils.spectral_norm}: each training
+ * iteration runs {@code powerIterations} steps {@code v = normalize(M^T u); u = normalize(M v)}
+ * once, on the first training-mode use of the layer; {@code sigma = u^T M v}; the gradient flows
+ * through sigma with u and v held constant. Inference never iterates. u and v are non-trainable
+ * parameters named {@code "u" + key} and {@code "v" + key} (for W: {@code uW}, {@code vW}); they
+ * are saved with the model and never touched by the updater or by regularization.
+ *
+ * <p>Supported inner layers and their matrix M: {@link DenseLayer} and {@link OutputLayer} (M =
+ * W<sup>T</sup>, nOut x nIn), {@link EmbeddingLayer} and {@link EmbeddingSequenceLayer} (M = W,
+ * nIn x nOut), {@link ConvolutionLayer} and {@link Convolution1DLayer} (M = W reshaped to nOut x
+ * (nIn kH kW), see {@link WeightLayout#CONV1D_NCW} for a Conv1D quirk), {@link Deconvolution2D} (M = W permuted to [nOut, nIn, kH, kW], reshaped to nOut x
+ * (nIn kH kW), like PyTorch's ConvTranspose2d with dim 1).
+ *
+ * <p>Reference: T. Miyato, T. Kataoka, M. Koyama, Y. Yoshida, "Spectral Normalization for
+ * Generative Adversarial Networks", ICLR 2018, arXiv:1802.05957.
+ */
+public class SpectralNormalization extends BaseWrapperLayer {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Default power iterations per training iteration: 1. */
+  public static final int DEFAULT_POWER_ITERATIONS = 1;
+  /** Default epsilon of {@code normalize(x) = x / max(||x||, eps)}: 1e-12. */
+  public static final double DEFAULT_EPS = 1e-12;
+  /** Default power iterations run at initialization: 15. */
+  public static final int DEFAULT_WARMUP_ITERATIONS = 15;
+  /** Default target Lipschitz constant c: 1. */
+  public static final double DEFAULT_COEFFICIENT = 1.0;
+  /** Default clip-only mode: off. */
+  public static final boolean DEFAULT_CLIP_ONLY = false;
+
+  /** Prefix of the left singular vector's parameter key. */
+  public static final String U_PREFIX = "u";
+  /** Prefix of the right singular vector's parameter key. */
+  public static final String V_PREFIX = "v";
+
+  private int powerIterations = DEFAULT_POWER_ITERATIONS;
+  private double eps = DEFAULT_EPS;
+  private int warmupIterations = DEFAULT_WARMUP_ITERATIONS;
+  private double coefficient = DEFAULT_COEFFICIENT;
+  private boolean clipOnly = DEFAULT_CLIP_ONLY;
+
+  /** For JSON deserialization; use {@link #wrap} or the {@link Builder}. */
+  public SpectralNormalization() {}
+
+  protected SpectralNormalization(Builder builder) {
+    super(builder.inner);
+    this.powerIterations = builder.powerIterations;
+    this.eps = builder.eps;
+    this.warmupIterations = builder.warmupIterations;
+    this.coefficient = builder.coefficient;
+    this.clipOnly = builder.clipOnly;
+    if (builder.inner != null && builder.inner.getLayerName() != null) {
+      setLayerName(builder.inner.getLayerName());
+    }
+    validate(null);
+  }
+
+  /**
+   * Wraps a layer with spectral normalization and default settings.
+   *
+   * @param inner the layer whose weights to normalize
+   * @return the wrapping configuration
+   */
+  public static SpectralNormalization wrap(Layer inner) {
+    return new Builder(inner).build();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Options (getters and setters double as the JSON properties)
+
+  /** Power iterations per training iteration; 0 freezes u and v. Default: 1. */
+  public int getPowerIterations() {
+    return powerIterations;
+  }
+
+  public void setPowerIterations(int powerIterations) {
+    this.powerIterations = powerIterations;
+  }
+
+  /** Epsilon of the vector normalization. Default: 1e-12. */
+  public double getEps() {
+    return eps;
+  }
+
+  public void setEps(double eps) {
+    this.eps = eps;
+  }
+
+  /** Power iterations run on the freshly initialized weights. Default: 15. */
+  public int getWarmupIterations() {
+    return warmupIterations;
+  }
+
+  public void setWarmupIterations(int warmupIterations) {
+    this.warmupIterations = warmupIterations;
+  }
+
+  /** The target Lipschitz constant c: {@code W_SN = c W / sigma}. Default: 1. */
+  public double getCoefficient() {
+    return coefficient;
+  }
+
+  public void setCoefficient(double coefficient) {
+    this.coefficient = coefficient;
+  }
+
+  /** Whether to use {@code W / max(1, sigma / c)}, leaving small weights alone. Default: false. */
+  public boolean isClipOnly() {
+    return clipOnly;
+  }
+
+  public void setClipOnly(boolean clipOnly) {
+    this.clipOnly = clipOnly;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Structure
+
+  /** Whether a parameter key is one of the persistent vectors of this layer. */
+  public boolean isVectorParam(String paramName) {
+    if (paramName == null || underlying == null) {
+      return false;
+    }
+    for (NormalizedWeight nw : normalizedWeights()) {
+      if (paramName.equals(nw.uKey()) || paramName.equals(nw.vKey())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The weights this layer normalizes, with their shapes; needs nIn and nOut set, as after the
+   * network configuration is built.
+   */
+  public List<NormalizedWeight> normalizedWeights() {
+    validate(null);
+    Layer l = underlying;
+    Class<?> type = l.getClass();
+    if (type == DenseLayer.class || type == OutputLayer.class) {
+      FeedForwardLayer f = (FeedForwardLayer) l;
+      return single(WeightLayout.DENSE, new long[] {f.getNIn(), f.getNOut()});
+    }
+    if (type == EmbeddingLayer.class || type == EmbeddingSequenceLayer.class) {
+      FeedForwardLayer f = (FeedForwardLayer) l;
+      return single(WeightLayout.EMBEDDING, new long[] {f.getNIn(), f.getNOut()});
+    }
+    ConvolutionLayer c = (ConvolutionLayer) l;
+    int[] k = c.getKernelSize();
+    if (type == Convolution1DLayer.class) {
+      WeightLayout layout =
+          ((Convolution1DLayer) c).getRnnDataFormat() == RNNFormat.NWC
+              ? WeightLayout.CONV
+              : WeightLayout.CONV1D_NCW;
+      return single(layout, new long[] {c.getNOut(), c.getNIn(), k[0], 1});
+    }
+    if (type == Deconvolution2D.class) {
+      return single(WeightLayout.DECONV, new long[] {c.getNIn(), c.getNOut(), k[0], k[1]});
+    }
+    return single(WeightLayout.CONV, new long[] {c.getNOut(), c.getNIn(), k[0], k[1]});
+  }
+
+  private static List<NormalizedWeight> single(WeightLayout layout, long[] shape) {
+    return Collections.singletonList(
+        new NormalizedWeight(DefaultParamInitializer.WEIGHT_KEY, layout, shape));
+  }
+
+  /** The layer types this wrapper supports, by exact class. */
+  public static List<Class<? extends Layer>> supportedLayerTypes() {
+    return List.of(
+        DenseLayer.class,
+        OutputLayer.class,
+        ConvolutionLayer.class,
+        Convolution1DLayer.class,
+        Deconvolution2D.class,
+        EmbeddingLayer.class,
+        EmbeddingSequenceLayer.class);
+  }
+
+  /**
+   * Checks the options and the inner layer.
+   *
+   * @param where how to name the layer in messages, or null to derive it from the configuration
+   * @throws DL4JInvalidConfigException naming the layer and the bad value
+   */
+  public void validate(String where) {
+    String name = where != null ? where : describe();
+    if (underlying == null) {
+      throw new DL4JInvalidConfigException(
+          name + ": the inner layer is null; pass the layer to wrap, e.g. "
+              + "SpectralNormalization.wrap(new DenseLayer.Builder().nOut(64).build())");
+    }
+    if (underlying instanceof SpectralNormalization) {
+      throw new DL4JInvalidConfigException(
+          name + ": the inner layer is already spectrally normalized; wrap it only once");
+    }
+    if (!supportedLayerTypes().contains(underlying.getClass())) {
+      if (underlying instanceof NoParamLayer
+          || underlying instanceof org.deeplearning4j.nn.conf.layers.DropoutLayer
+          || underlying instanceof org.deeplearning4j.nn.conf.layers.LossLayer) {
+        throw new DL4JInvalidConfigException(
+            name + ": the inner layer " + underlying.getClass().getSimpleName()
+                + " has no weights to normalize");
+      }
+      throw new DL4JInvalidConfigException(
+          name + ": unsupported inner layer type " + underlying.getClass().getName()
+              + "; supported: " + supportedNames());
+    }
+    if (powerIterations < 0) {
+      throw new DL4JInvalidConfigException(
+          name + ": powerIterations must be >= 0 (0 freezes u and v), got " + powerIterations);
+    }
+    if (warmupIterations < 0) {
+      throw new DL4JInvalidConfigException(
+          name + ": warmupIterations must be >= 0, got " + warmupIterations);
+    }
+    if (!(eps > 0) || Double.isInfinite(eps)) {
+      throw new DL4JInvalidConfigException(name + ": eps must be > 0 and finite, got " + eps);
+    }
+    if (!(coefficient > 0) || Double.isInfinite(coefficient)) {
+      throw new DL4JInvalidConfigException(
+          name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
+              + coefficient);
+    }
+  }
+
+  private static String supportedNames() {
+    StringBuilder sb = new StringBuilder();
+    for (Class<? extends Layer> c : supportedLayerTypes()) {
+      if (sb.length() > 0) {
+        sb.append(", ");
+      }
+      sb.append(c.getSimpleName());
+    }
+    return sb.toString();
+  }
+
+  private String describe() {
+    String inner = underlying == null ? "null" : underlying.getClass().getSimpleName();
+    String name = getLayerName() != null ? " '" + getLayerName() + "'" : "";
+    return "SpectralNormalization(" + inner + ")" + name;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // DL4J plumbing
+
+  /** A copy of the network-level configuration with the inner layer in place of this one. */
+  public NeuralNetConfiguration innerConfiguration(NeuralNetConfiguration conf) {
+    NeuralNetConfiguration inner = conf.clone();
+    inner.setLayer(underlying);
+    return inner;
+  }
+
+  @Override
+  public org.deeplearning4j.nn.api.Layer instantiate(
+      NeuralNetConfiguration conf,
+      Collection<TrainingListener> trainingListeners,
+      int layerIndex,
+      INDArray layerParamsView,
+      boolean initializeParams,
+      DataType networkDataType) {
+    validate("layer " + layerIndex + " (" + describe() + ")");
+    SpectralNormParamInitializer init = SpectralNormParamInitializer.getInstance();
+    long innerCount = underlying.initializer().numParams(underlying);
+    INDArray flat = layerParamsView.reshape(layerParamsView.length());
+    NeuralNetConfiguration innerConf = innerConfiguration(conf);
+    org.deeplearning4j.nn.api.Layer inner =
+        underlying.instantiate(
+            innerConf,
+            trainingListeners,
+            layerIndex,
+            SpectralNormParamInitializer.range(flat, 0, innerCount),
+            initializeParams,
+            networkDataType);
+    for (String v : innerConf.variables()) {
+      if (!conf.variables().contains(v)) {
+        conf.addVariable(v);
+      }
+    }
+    for (NormalizedWeight nw : normalizedWeights()) {
+      conf.addVariable(nw.uKey());
+      conf.addVariable(nw.vKey());
+    }
+    SpectralNormLayer ret =
+        inner instanceof IOutputLayer
+            ? new SpectralNormOutputLayer(conf, this, inner, flat)
+            : new SpectralNormLayer(conf, this, inner, flat);
+    if (initializeParams) {
+      init.initializeVectors(this, ret.paramTable(), networkDataType);
+    }
+    ret.setIndex(layerIndex);
+    return ret;
+  }
+
+  @Override
+  public ParamInitializer initializer() {
+    return SpectralNormParamInitializer.getInstance();
+  }
+
+  @Override
+  public IUpdater getUpdaterByParam(String paramName) {
+    if (isVectorParam(paramName)) {
+      return new NoOp();
+    }
+    return underlying.getUpdaterByParam(paramName);
+  }
+
+  @Override
+  public List<Regularization> getRegularizationByParam(String paramName) {
+    if (isVectorParam(paramName)) {
+      return Collections.emptyList();
+    }
+    return underlying.getRegularizationByParam(paramName);
+  }
+
+  @Override
+  public boolean isPretrainParam(String paramName) {
+    return !isVectorParam(paramName) && underlying.isPretrainParam(paramName);
+  }
+
+  @Override
+  public void setDataType(DataType dataType) {
+    super.setDataType(dataType);
+    if (underlying != null) {
+      underlying.setDataType(dataType);
+    }
+  }
+
+  @Override
+  public Layer clone() {
+    SpectralNormalization l = (SpectralNormalization) super.clone();
+    if (underlying != null) {
+      l.underlying = underlying.clone();
+    }
+    return l;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof SpectralNormalization)) {
+      return false;
+    }
+    SpectralNormalization that = (SpectralNormalization) o;
+    return powerIterations == that.powerIterations
+        && Double.compare(eps, that.eps) == 0
+        && warmupIterations == that.warmupIterations
+        && Double.compare(coefficient, that.coefficient) == 0
+        && clipOnly == that.clipOnly
+        && Objects.equals(getLayerName(), that.getLayerName())
+        && Objects.equals(underlying, that.underlying);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        powerIterations, eps, warmupIterations, coefficient, clipOnly, getLayerName(), underlying);
+  }
+
+  @Override
+  public String toString() {
+    return "SpectralNormalization(powerIterations=" + powerIterations + ", eps=" + eps
+        + ", warmupIterations=" + warmupIterations + ", coefficient=" + coefficient
+        + ", clipOnly=" + clipOnly + ", underlying=" + underlying + ")";
+  }
+
+  /** Builder in the DL4J style; options are validated in {@link #build()}. */
+  public static class Builder {
+    private final Layer inner;
+    private int powerIterations = DEFAULT_POWER_ITERATIONS;
+    private double eps = DEFAULT_EPS;
+    private int warmupIterations = DEFAULT_WARMUP_ITERATIONS;
+    private double coefficient = DEFAULT_COEFFICIENT;
+    private boolean clipOnly = DEFAULT_CLIP_ONLY;
+
+    /** @param inner the layer whose weights to normalize */
+    public Builder(Layer inner) {
+      this.inner = inner;
+    }
+
+    /** Power iterations per training iteration, &ge; 0; 0 freezes u and v. Default: 1. */
+    public Builder powerIterations(int n) {
+      this.powerIterations = n;
+      return this;
+    }
+
+    /** Epsilon of {@code normalize(x) = x / max(||x||, eps)}, &gt; 0. Default: 1e-12. */
+    public Builder eps(double eps) {
+      this.eps = eps;
+      return this;
+    }
+
+    /** Power iterations run at initialization, &ge; 0. Default: 15. */
+    public Builder warmupIterations(int n) {
+      this.warmupIterations = n;
+      return this;
+    }
+
+    /** Target Lipschitz constant c, &gt; 0: {@code W_SN = c W / sigma}. Default: 1. */
+    public Builder coefficient(double c) {
+      this.coefficient = c;
+      return this;
+    }
+
+    /** Divide only where sigma exceeds c: {@code W / max(1, sigma / c)}. Default: false. */
+    public Builder clipOnly(boolean clipOnly) {
+      this.clipOnly = clipOnly;
+      return this;
+    }
+
+    /**
+     * Builds the configuration.
+     *
+     * @throws DL4JInvalidConfigException for a null, weightless, unsupported or already-wrapped
+     *     inner layer, or an out-of-range option; the message names the layer and the value
+     */
+    public SpectralNormalization build() {
+      return new SpectralNormalization(this);
+    }
+  }
+}

@@ -1,0 +1,607 @@
+package io.github.dl4jsn.layers;
+
+import io.github.dl4jsn.conf.NormalizedWeight;
+import io.github.dl4jsn.conf.SpectralNormalization;
+import io.github.dl4jsn.math.SpectralNormCore;
+import io.github.dl4jsn.params.SpectralNormParamInitializer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.MaskState;
+import org.deeplearning4j.nn.api.TrainingConfig;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.LayerHelper;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.ConvexOptimizer;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The implementation of {@link SpectralNormalization}: runs the inner layer with its weights
+ * replaced by {@code W_SN}, and maps the inner layer's gradient dL/dW_SN to dL/dW.
+ *
+ * <p>The inner layer reads W through its param table; around each call the table entry is swapped
+ * for a reused buffer holding {@code W_SN} and restored in a {@code finally}. After the inner
+ * backprop the gradient view of W is corrected in place, so the updater, which works on the flat
+ * gradient array, sees dL/dW.
+ *
+ * <p>Update policy: the power iteration runs at most once per training iteration (as counted by
+ * the network), on the first training-mode use: forward, backprop or score. Inference never
+ * iterates; it uses the stored u and v.
+ */
+public class SpectralNormLayer implements Layer {
+
+  private static final long serialVersionUID = 1L;
+
+  /** One normalized weight: its core and the views of its vectors and their gradients. */
+  private static final class Slot {
+    final NormalizedWeight weight;
+    SpectralNormCore core;
+    INDArray u;
+    INDArray v;
+    INDArray uGradient;
+    INDArray vGradient;
+    INDArray saved;
+
+    Slot(NormalizedWeight weight) {
+      this.weight = weight;
+    }
+  }
+
+  protected NeuralNetConfiguration conf;
+  protected final SpectralNormalization snConf;
+  protected final Layer inner;
+  private final List<Slot> slots = new ArrayList<>();
+  private INDArray paramsView;
+  private INDArray gradientsView;
+  private final long innerParamCount;
+  private int index;
+  private int iterationCount;
+  private int epochCount;
+  /** The iteration count at which the power iteration last ran, or MIN_VALUE. */
+  private int iteratedAt = Integer.MIN_VALUE;
+  /** True between a training-mode forward and its backprop: W_SN is current. */
+  private boolean preparedForBackprop;
+
+  /**
+   * Wraps an instantiated inner layer.
+   *
+   * @param conf the network-level configuration whose layer is {@code snConf}
+   * @param snConf this layer's configuration
+   * @param inner the instantiated inner layer, on the head of {@code paramsView}
+   * @param paramsView this layer's flat (1-D) parameter view: inner parameters, then u and v
+   */
+  public SpectralNormLayer(
+      NeuralNetConfiguration conf, SpectralNormalization snConf, Layer inner, INDArray paramsView) {
+    this.conf = conf;
+    this.snConf = snConf;
+    this.inner = inner;
+    this.innerParamCount = inner.numParams();
+    for (NormalizedWeight nw : snConf.normalizedWeights()) {
+      slots.add(new Slot(nw));
+    }
+    bindParams(paramsView);
+  }
+
+  private void bindParams(INDArray view) {
+    this.paramsView = view.reshape(view.length());
+    Map<String, INDArray> vectors =
+        SpectralNormParamInitializer.vectorViews(snConf, paramsView, innerParamCount);
+    for (Slot s : slots) {
+      INDArray w = inner.getParam(s.weight.key());
+      if (w == null || !Arrays.equals(w.shape(), s.weight.shape())) {
+        throw new IllegalStateException(
+            describe() + ": expected weight " + s.weight + ", found "
+                + (w == null ? "none" : Arrays.toString(w.shape())));
+      }
+      s.u = vectors.get(s.weight.uKey());
+      s.v = vectors.get(s.weight.vKey());
+      s.core =
+          new SpectralNormCore(
+              s.weight.layout(),
+              w.shape(),
+              w.ordering(),
+              w.dataType(),
+              snConf.getEps(),
+              snConf.getCoefficient(),
+              snConf.isClipOnly());
+      s.core.bind(s.u, s.v);
+    }
+    preparedForBackprop = false;
+  }
+
+  /** The wrapped layer, for inspection. Its "W" is the raw, unnormalized weight. */
+  public Layer getInnerLayer() {
+    return inner;
+  }
+
+  /** This layer's spectral-normalization configuration. */
+  public SpectralNormalization getSpectralNormConfig() {
+    return snConf;
+  }
+
+  /** The keys of the weights this layer normalizes, e.g. ["W"]. */
+  public List<String> normalizedKeys() {
+    List<String> keys = new ArrayList<>();
+    for (Slot s : slots) {
+      keys.add(s.weight.key());
+    }
+    return keys;
+  }
+
+  /**
+   * The current sigma estimate {@code u^T M v} of a weight, from the stored vectors and without
+   * iterating (a 0-d array, freshly computed).
+   */
+  public INDArray sigma(String key) {
+    for (Slot s : slots) {
+      if (s.weight.key().equals(key)) {
+        s.core.normalize(inner.getParam(key), false);
+        return s.core.sigma().dup();
+      }
+    }
+    throw new IllegalArgumentException(describe() + " does not normalize a weight named " + key);
+  }
+
+  /**
+   * The normalized weight {@code W_SN} of a key, computed from the stored vectors without
+   * iterating (a copy).
+   */
+  public INDArray normalizedWeight(String key) {
+    for (Slot s : slots) {
+      if (s.weight.key().equals(key)) {
+        return s.core.normalize(inner.getParam(key), false).dup();
+      }
+    }
+    throw new IllegalArgumentException(describe() + " does not normalize a weight named " + key);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The spectral-normalization steps
+
+  /**
+   * Computes W_SN for every weight: iterating first if this is the first training-mode use in
+   * this iteration.
+   */
+  protected void prepare(boolean training) {
+    boolean iterate =
+        training && snConf.getPowerIterations() > 0 && iteratedAt != iterationCount;
+    for (Slot s : slots) {
+      INDArray w = inner.getParam(s.weight.key());
+      if (iterate) {
+        s.core.powerIterate(w, snConf.getPowerIterations());
+      }
+      s.core.normalize(w, iterate);
+    }
+    if (iterate) {
+      iteratedAt = iterationCount;
+    }
+  }
+
+  /** Puts W_SN into the inner layer's param table; undo with {@link #restoreWeights()}. */
+  protected void swapInNormalizedWeights() {
+    Map<String, INDArray> table = inner.paramTable();
+    for (Slot s : slots) {
+      s.saved = table.put(s.weight.key(), s.core.normalizedWeight());
+    }
+  }
+
+  /** Restores the raw weights in the inner layer's param table. */
+  protected void restoreWeights() {
+    Map<String, INDArray> table = inner.paramTable();
+    for (Slot s : slots) {
+      if (s.saved != null) {
+        table.put(s.weight.key(), s.saved);
+        s.saved = null;
+      }
+    }
+  }
+
+  protected String describe() {
+    return "layer " + index + " ('" + conf.getLayer().getLayerName() + "', "
+        + snConf.getUnderlying().getClass().getSimpleName() + " with spectral normalization)";
+  }
+
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    prepare(training);
+    swapInNormalizedWeights();
+    try {
+      return inner.activate(training, workspaceMgr);
+    } finally {
+      restoreWeights();
+      preparedForBackprop = training;
+    }
+  }
+
+  @Override
+  public INDArray activate(INDArray input, boolean training, LayerWorkspaceMgr workspaceMgr) {
+    setInput(input, workspaceMgr);
+    return activate(training, workspaceMgr);
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(
+      INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+    if (!preparedForBackprop) {
+      prepare(true);
+    }
+    Pair<Gradient, INDArray> result;
+    swapInNormalizedWeights();
+    try {
+      result = inner.backpropGradient(epsilon, workspaceMgr);
+    } finally {
+      restoreWeights();
+      preparedForBackprop = false;
+    }
+    Map<String, INDArray> innerGradients = result.getFirst().gradientForVariable();
+    for (Slot s : slots) {
+      INDArray g = innerGradients.get(s.weight.key());
+      if (g == null) {
+        throw new IllegalStateException(
+            describe() + ": the inner layer returned no gradient for " + s.weight.key());
+      }
+      s.core.correctGradient(g);
+      s.uGradient.assign(0);
+      s.vGradient.assign(0);
+      result.getFirst().setGradientFor(s.weight.uKey(), s.uGradient);
+      result.getFirst().setGradientFor(s.weight.vKey(), s.vGradient);
+    }
+    return result;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Parameters: the inner layer's, then u and v
+
+  @Override
+  public INDArray params() {
+    return paramsView;
+  }
+
+  @Override
+  public long numParams() {
+    return paramsView.length();
+  }
+
+  @Override
+  public long numParams(boolean backwards) {
+    return numParams();
+  }
+
+  @Override
+  public void setParams(INDArray params) {
+    if (params == paramsView) {
+      return;
+    }
+    if (params.length() != paramsView.length()) {
+      throw new IllegalArgumentException(
+          describe() + ": expected " + paramsView.length() + " parameters, got " + params.length());
+    }
+    paramsView.assign(params.reshape(params.length()));
+  }
+
+  @Override
+  public void setParamsViewArray(INDArray params) {
+    INDArray flat = params.reshape(params.length());
+    if (flat.length() != numParams()) {
+      throw new IllegalArgumentException(
+          describe() + ": expected a view of " + numParams() + " parameters, got " + flat.length());
+    }
+    INDArray innerView = SpectralNormParamInitializer.range(flat, 0, innerParamCount);
+    inner.setParamsViewArray(innerView);
+    org.deeplearning4j.nn.conf.layers.Layer innerLayerConf = snConf.getUnderlying();
+    inner.setParamTable(
+        innerLayerConf.initializer().init(inner.conf(), innerView, false));
+    bindParams(flat);
+  }
+
+  @Override
+  public INDArray getGradientsViewArray() {
+    return gradientsView;
+  }
+
+  @Override
+  public void setBackpropGradientsViewArray(INDArray gradients) {
+    INDArray flat = gradients.reshape(gradients.length());
+    inner.setBackpropGradientsViewArray(
+        SpectralNormParamInitializer.range(flat, 0, innerParamCount));
+    Map<String, INDArray> vectors =
+        SpectralNormParamInitializer.vectorViews(snConf, flat, innerParamCount);
+    for (Slot s : slots) {
+      s.uGradient = vectors.get(s.weight.uKey());
+      s.vGradient = vectors.get(s.weight.vKey());
+    }
+    this.gradientsView = flat;
+  }
+
+  @Override
+  public INDArray getParam(String param) {
+    for (Slot s : slots) {
+      if (param.equals(s.weight.uKey())) {
+        return s.u;
+      }
+      if (param.equals(s.weight.vKey())) {
+        return s.v;
+      }
+    }
+    return inner.getParam(param);
+  }
+
+  @Override
+  public Map<String, INDArray> paramTable() {
+    return paramTable(false);
+  }
+
+  @Override
+  public Map<String, INDArray> paramTable(boolean backpropParamsOnly) {
+    Map<String, INDArray> out = new LinkedHashMap<>(inner.paramTable(backpropParamsOnly));
+    for (Slot s : slots) {
+      out.put(s.weight.uKey(), s.u);
+      out.put(s.weight.vKey(), s.v);
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  @Override
+  public void setParamTable(Map<String, INDArray> paramTable) {
+    for (Map.Entry<String, INDArray> e : paramTable.entrySet()) {
+      setParam(e.getKey(), e.getValue());
+    }
+  }
+
+  @Override
+  public void setParam(String key, INDArray val) {
+    for (Slot s : slots) {
+      if (key.equals(s.weight.uKey())) {
+        assignVector(s.u, val, key);
+        return;
+      }
+      if (key.equals(s.weight.vKey())) {
+        assignVector(s.v, val, key);
+        return;
+      }
+    }
+    inner.setParam(key, val);
+  }
+
+  private void assignVector(INDArray target, INDArray val, String key) {
+    if (val.length() != target.length()) {
+      throw new IllegalArgumentException(
+          describe() + ": parameter " + key + " has length " + target.length() + ", got "
+              + Arrays.toString(val.shape()));
+    }
+    target.assign(val.reshape(target.length()));
+  }
+
+  @Override
+  public boolean updaterDivideByMinibatch(String paramName) {
+    return !snConf.isVectorParam(paramName) && inner.updaterDivideByMinibatch(paramName);
+  }
+
+  @Override
+  public TrainingConfig getConfig() {
+    return snConf;
+  }
+
+  @Override
+  public NeuralNetConfiguration conf() {
+    return conf;
+  }
+
+  @Override
+  public void setConf(NeuralNetConfiguration conf) {
+    this.conf = conf;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Everything else is the inner layer's
+
+  @Override
+  public void setCacheMode(CacheMode mode) {
+    inner.setCacheMode(mode);
+  }
+
+  @Override
+  public double calcRegularizationScore(boolean backpropOnlyParams) {
+    return inner.calcRegularizationScore(backpropOnlyParams);
+  }
+
+  @Override
+  public Type type() {
+    return inner.type();
+  }
+
+  @Override
+  public Collection<TrainingListener> getListeners() {
+    return inner.getListeners();
+  }
+
+  @Override
+  public void setListeners(TrainingListener... listeners) {
+    inner.setListeners(listeners);
+  }
+
+  @Override
+  public void setListeners(Collection<TrainingListener> listeners) {
+    inner.setListeners(listeners);
+  }
+
+  @Override
+  public void addListeners(TrainingListener... listener) {
+    inner.addListeners(listener);
+  }
+
+  @Override
+  public void setIndex(int index) {
+    this.index = index;
+    inner.setIndex(index);
+  }
+
+  @Override
+  public int getIndex() {
+    return index;
+  }
+
+  @Override
+  public int getIterationCount() {
+    return iterationCount;
+  }
+
+  @Override
+  public int getEpochCount() {
+    return epochCount;
+  }
+
+  @Override
+  public void setIterationCount(int iterationCount) {
+    this.iterationCount = iterationCount;
+    inner.setIterationCount(iterationCount);
+  }
+
+  @Override
+  public void setEpochCount(int epochCount) {
+    this.epochCount = epochCount;
+    inner.setEpochCount(epochCount);
+  }
+
+  @Override
+  public void setInput(INDArray input, LayerWorkspaceMgr workspaceMgr) {
+    inner.setInput(input, workspaceMgr);
+  }
+
+  @Override
+  public void setInputMiniBatchSize(int size) {
+    inner.setInputMiniBatchSize(size);
+  }
+
+  @Override
+  public int getInputMiniBatchSize() {
+    return inner.getInputMiniBatchSize();
+  }
+
+  @Override
+  public void setMaskArray(INDArray maskArray) {
+    inner.setMaskArray(maskArray);
+  }
+
+  @Override
+  public INDArray getMaskArray() {
+    return inner.getMaskArray();
+  }
+
+  @Override
+  public boolean isPretrainLayer() {
+    return inner.isPretrainLayer();
+  }
+
+  @Override
+  public void clearNoiseWeightParams() {
+    inner.clearNoiseWeightParams();
+  }
+
+  @Override
+  public void allowInputModification(boolean allow) {
+    inner.allowInputModification(allow);
+  }
+
+  @Override
+  public Pair<INDArray, MaskState> feedForwardMaskArray(
+      INDArray maskArray, MaskState currentMaskState, int minibatchSize) {
+    return inner.feedForwardMaskArray(maskArray, currentMaskState, minibatchSize);
+  }
+
+  @Override
+  public LayerHelper getHelper() {
+    return inner.getHelper();
+  }
+
+  @Override
+  public void init() {
+    // Parameters are initialized by the configuration's instantiate().
+  }
+
+  @Override
+  public void fit() {
+    throw new UnsupportedOperationException(describe() + ": train the network, not the layer");
+  }
+
+  @Override
+  public void fit(INDArray data, LayerWorkspaceMgr workspaceMgr) {
+    throw new UnsupportedOperationException(describe() + ": train the network, not the layer");
+  }
+
+  @Override
+  public void update(Gradient gradient) {
+    inner.update(gradient);
+  }
+
+  @Override
+  public void update(INDArray gradient, String paramType) {
+    inner.update(gradient, paramType);
+  }
+
+  @Override
+  public double score() {
+    return inner.score();
+  }
+
+  @Override
+  public void computeGradientAndScore(LayerWorkspaceMgr workspaceMgr) {
+    throw new UnsupportedOperationException(
+        describe() + ": gradients come from the network's computeGradientAndScore()");
+  }
+
+  @Override
+  public Gradient gradient() {
+    return inner.gradient();
+  }
+
+  @Override
+  public Pair<Gradient, Double> gradientAndScore() {
+    return inner.gradientAndScore();
+  }
+
+  @Override
+  public int batchSize() {
+    return inner.batchSize();
+  }
+
+  @Override
+  public INDArray input() {
+    return inner.input();
+  }
+
+  @Override
+  public ConvexOptimizer getOptimizer() {
+    return inner.getOptimizer();
+  }
+
+  @Override
+  public void clear() {
+    inner.clear();
+    preparedForBackprop = false;
+  }
+
+  @Override
+  public void applyConstraints(int iteration, int epoch) {
+    inner.applyConstraints(iteration, epoch);
+  }
+
+  @Override
+  public void close() {
+    // Buffers are released with the layer.
+  }
+
+  @Override
+  public String toString() {
+    return "SpectralNormLayer(" + describe() + ", inner=" + inner + ")";
+  }
+}
