@@ -205,7 +205,8 @@ public class SpectralNormLayer implements Layer {
     }
   }
 
-  protected String describe() {
+  /** Names the layer for messages: index, name and inner type. */
+  public String describe() {
     return "layer " + index + " ('" + conf.getLayer().getLayerName() + "', "
         + snConf.getUnderlying().getClass().getSimpleName() + " with spectral normalization)";
   }
