@@ -182,7 +182,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
    * network configuration is built.
    */
   public List<NormalizedWeight> normalizedWeights() {
-    validate(null);
+    validateInner(describe());
     Layer l = underlying;
     Class<?> type = l.getClass();
     if (type == DenseLayer.class || type == OutputLayer.class) {
@@ -226,13 +226,34 @@ public class SpectralNormalization extends BaseWrapperLayer {
   }
 
   /**
-   * Checks the options and the inner layer.
+   * Checks the inner layer and the options.
    *
    * @param where how to name the layer in messages, or null to derive it from the configuration
    * @throws DL4JInvalidConfigException naming the layer and the bad value
    */
   public void validate(String where) {
     String name = where != null ? where : describe();
+    validateInner(name);
+    if (powerIterations < 0) {
+      throw new DL4JInvalidConfigException(
+          name + ": powerIterations must be >= 0 (0 freezes u and v), got " + powerIterations);
+    }
+    if (warmupIterations < 0) {
+      throw new DL4JInvalidConfigException(
+          name + ": warmupIterations must be >= 0, got " + warmupIterations);
+    }
+    if (!(eps > 0) || Double.isInfinite(eps)) {
+      throw new DL4JInvalidConfigException(name + ": eps must be > 0 and finite, got " + eps);
+    }
+    if (!(coefficient > 0) || Double.isInfinite(coefficient)) {
+      throw new DL4JInvalidConfigException(
+          name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
+              + coefficient);
+    }
+  }
+
+  /** Checks that the inner layer exists, is not wrapped already and has a supported type. */
+  private void validateInner(String name) {
     if (underlying == null) {
       throw new DL4JInvalidConfigException(
           name + ": the inner layer is null; pass the layer to wrap, e.g. "
@@ -253,22 +274,6 @@ public class SpectralNormalization extends BaseWrapperLayer {
       throw new DL4JInvalidConfigException(
           name + ": unsupported inner layer type " + underlying.getClass().getName()
               + "; supported: " + supportedNames());
-    }
-    if (powerIterations < 0) {
-      throw new DL4JInvalidConfigException(
-          name + ": powerIterations must be >= 0 (0 freezes u and v), got " + powerIterations);
-    }
-    if (warmupIterations < 0) {
-      throw new DL4JInvalidConfigException(
-          name + ": warmupIterations must be >= 0, got " + warmupIterations);
-    }
-    if (!(eps > 0) || Double.isInfinite(eps)) {
-      throw new DL4JInvalidConfigException(name + ": eps must be > 0 and finite, got " + eps);
-    }
-    if (!(coefficient > 0) || Double.isInfinite(coefficient)) {
-      throw new DL4JInvalidConfigException(
-          name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
-              + coefficient);
     }
   }
 
