@@ -138,13 +138,13 @@ public class SpectralNormLayer implements Layer {
   }
 
   /**
-   * The current sigma estimate {@code u^T M v} of a weight, from the stored vectors and without
-   * iterating (a 0-d array, freshly computed).
+   * The current sigma estimate of a weight as inference uses it: {@code u^T M v / (||u|| ||v||)}
+   * from the stored vectors, without iterating (a 0-d array, freshly computed).
    */
   public INDArray sigma(String key) {
     for (Slot s : slots) {
       if (s.weight.key().equals(key)) {
-        s.core.normalize(inner.getParam(key), false);
+        s.core.normalize(inner.getParam(key), false, true);
         return s.core.sigma().dup();
       }
     }
@@ -152,13 +152,13 @@ public class SpectralNormLayer implements Layer {
   }
 
   /**
-   * The normalized weight {@code W_SN} of a key, computed from the stored vectors without
-   * iterating (a copy).
+   * The normalized weight {@code W_SN} of a key as inference uses it, computed from the stored
+   * vectors without iterating (a copy).
    */
   public INDArray normalizedWeight(String key) {
     for (Slot s : slots) {
       if (s.weight.key().equals(key)) {
-        return s.core.normalize(inner.getParam(key), false).dup();
+        return s.core.normalize(inner.getParam(key), false, true).dup();
       }
     }
     throw new IllegalArgumentException(describe() + " does not normalize a weight named " + key);
@@ -177,9 +177,10 @@ public class SpectralNormLayer implements Layer {
     for (Slot s : slots) {
       INDArray w = inner.getParam(s.weight.key());
       if (iterate) {
+        s.core.renormalizeU();
         s.core.powerIterate(w, snConf.getPowerIterations());
       }
-      s.core.normalize(w, iterate);
+      s.core.normalize(w, iterate, !training);
     }
     if (iterate) {
       iteratedAt = iterationCount;

@@ -4,11 +4,13 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.floating.Norm2;
+import org.nd4j.linalg.api.ops.impl.reduce.same.AMax;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarDivision;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarReverseSubtraction;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarSubtraction;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
@@ -35,17 +37,24 @@ import org.nd4j.linalg.factory.Nd4j;
  * sigma and 0 where the floor (below) or the clip holds s constant, so the gradient is always the exact
  * derivative of the function computed. Invariant after each iteration: {@code u = normalize(M v)}.
  *
- * <p><b>Numerical guards.</b> Two rules keep zero, tiny and huge weights finite without changing
+ * <p><b>Numerical guards.</b> These rules keep zero, tiny and huge weights finite without changing
  * any result PyTorch computes finitely:
  *
  * <ul>
  *   <li>{@code eps} is raised to the smallest normal number of the data type where it would
  *       underflow (HALF), so {@code normalize(0) = 0} rather than NaN;
- *   <li>where {@code |sigma|} is at most {@code sqrt(smallest normal)} of the data type (1.5e-154
- *       in DOUBLE, 1.1e-19 in FLOAT, 7.8e-3 in HALF), that floor replaces sigma, so that {@code
- *       1/s} and {@code 1/s^2} stay representable. Elsewhere sigma is used as it is, negative
- *       values included, as PyTorch does; PyTorch returns NaN for all-zero weights.
+ *   <li>where {@code |sigma|} is at most a floor (see {@link #sigmaFloor}: 1e-30 in DOUBLE, 1.1e-19
+ *       in FLOAT, 7.8e-3 in HALF), the floor replaces sigma, so that {@code 1/s} and {@code
+ *       1/s^2} stay representable. Elsewhere sigma is used as it is, negative values included, as
+ *       PyTorch does; PyTorch returns NaN for all-zero weights;
+ *   <li>each training iteration starts from a unit u ({@link #renormalizeU}), and inference
+ *       divides sigma by {@code ||u|| ||v||}, which is 1 within rounding wherever PyTorch's
+ *       vectors are unit.
  * </ul>
+ *
+ * <p>In FLOAT and HALF, where squares overflow early (FLOAT beyond 1.8e19, HALF beyond 256), the
+ * norms are taken as {@code m ||x / m||} with {@code m = max|x|}; DOUBLE uses the plain norm, as
+ * PyTorch does.
  *
  * <p>All intermediate buffers are allocated once, outside any workspace, and reused; sigma and the
  * other scalars stay 0-d INDArrays, so no device-to-host copy happens on a GPU backend.
@@ -67,8 +76,13 @@ public final class SpectralNormCore {
   private INDArray u;
   private INDArray v;
 
+  private final boolean scaledNorms;
+  private final double tiny;
+
   private final INDArray mv;
   private final INDArray scaledU;
+  private final INDArray scratchW;
+  private final INDArray scale;
   private final INDArray weightSn;
   private final INDArray matrixCopy;
   private final INDArray norm;
@@ -101,12 +115,17 @@ public final class SpectralNormCore {
     this.h = layout.rows(shape);
     this.w = layout.cols(shape);
     this.eps = Math.max(eps, smallestNormal(dataType));
-    this.floor = Math.sqrt(smallestNormal(dataType));
+    this.floor = sigmaFloor(dataType);
     this.coefficient = coefficient;
     this.clipOnly = clipOnly;
+    this.tiny = smallestNormal(dataType);
+    // Squares overflow FLOAT at 1.8e19 and HALF at 256: there, norms are taken of x / max|x|.
+    this.scaledNorms = dataType != DataType.DOUBLE;
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       mv = Nd4j.create(dataType, new long[] {h, 1}, 'c');
       scaledU = Nd4j.create(dataType, new long[] {h, 1}, 'c');
+      scratchW = scaledNorms ? Nd4j.create(dataType, new long[] {w, 1}, 'c') : null;
+      scale = Nd4j.scalar(dataType, 1.0);
       weightSn = Nd4j.create(dataType, this.shape, order);
       matrixCopy = layout.hasMatrixView() ? null : Nd4j.create(dataType, new long[] {h, w}, 'c');
       norm = Nd4j.scalar(dataType, 0.0);
@@ -115,6 +134,15 @@ public final class SpectralNormCore {
       gate = Nd4j.scalar(dataType, 1.0);
       inner = Nd4j.scalar(dataType, 0.0);
     }
+  }
+
+  /**
+   * The floor below which |sigma| is replaced: 1e-30 in DOUBLE (below the smallest sigma in
+   * PyTorch's reference cases, 3.6e-26), {@code sqrt(smallest normal)} in the other types (1.1e-19
+   * in FLOAT, 7.8e-3 in HALF), so that {@code 1/s} and {@code 1/s^2} stay representable.
+   */
+  public static double sigmaFloor(DataType dataType) {
+    return dataType == DataType.DOUBLE ? 1e-30 : Math.sqrt(smallestNormal(dataType));
   }
 
   /** The smallest positive normal number of a floating-point type. */
@@ -172,6 +200,25 @@ public final class SpectralNormCore {
   }
 
   /**
+   * Restores u to unit length before a training iteration's power iterations, and restarts an
+   * all-zero u (left by all-zero weights) from the uniform unit vector.
+   *
+   * <p>PyTorch lets u lose its length when {@code ||M^T u|| < eps}: with tiny weights u and v
+   * shrink toward zero, and stay short for several iterations after the weights grow again, so
+   * that sigma collapses and {@code W / sigma} explodes. Starting each iteration from a unit u
+   * changes nothing where PyTorch's u is already unit (the normal case, and every reference case
+   * within rounding) and heals the collapse at the next step.
+   */
+  public void renormalizeU() {
+    // z = 1 if u is all zeros, else 0; u += z; u = u / max(||u||, smallest normal)
+    Nd4j.exec(new AMax(u, scale));
+    Nd4j.exec(new Step(scale, inner, 0.0));
+    Nd4j.exec(new ScalarReverseSubtraction(inner, null, inner, 1.0));
+    Nd4j.exec(new AddOp(u, inner, u));
+    normalizeInto(u, u, tiny);
+  }
+
+  /**
    * Runs {@code n} power iterations on W, updating u and v in place. Leaves {@code M v} in the
    * internal buffer, so {@link #normalize(INDArray, boolean)} with {@code afterIteration} can reuse it.
    */
@@ -194,10 +241,24 @@ public final class SpectralNormCore {
    * @return the normalized weight (an internal buffer, valid until the next call)
    */
   public INDArray normalize(INDArray weight, boolean afterIteration) {
-    if (!afterIteration) {
-      multiply(matrix(weight), v, mv);
+    return normalize(weight, afterIteration, false);
+  }
+
+  /**
+   * As {@link #normalize(INDArray, boolean)}; with {@code inference}, and not after an
+   * iteration, sigma is {@code u^T M v / (||u|| ||v||)}: PyTorch's value wherever u and v are
+   * unit (within rounding), and no collapse where tiny weights left them short (see {@link
+   * #renormalizeU}).
+   */
+  public INDArray normalize(INDArray weight, boolean afterIteration, boolean inference) {
+    Nd4j.exec(new Dot(u, afterIteration ? mv : multiply(matrix(weight), v, mv), sigma));
+    if (inference && !afterIteration) {
+      normInto(u, norm);
+      normInto(v, divisor);
+      Nd4j.exec(new MulOp(norm, divisor, norm));
+      Nd4j.exec(new ScalarMax(norm, null, norm, tiny));
+      Nd4j.exec(new DivOp(sigma, norm, sigma));
     }
-    Nd4j.exec(new Dot(u, mv, sigma));
     // divisor = sigma where |sigma| > floor, else floor; gate marks the first case.
     Nd4j.exec(new Abs(sigma, inner));
     Nd4j.exec(new Step(inner, gate, floor));
@@ -287,8 +348,8 @@ public final class SpectralNormCore {
   }
 
   /** out = M x (out has h rows). */
-  private void multiply(INDArray m, INDArray x, INDArray out) {
-    Nd4j.gemm(m, x, out, layout.viewIsTransposed(), false, 1.0, 0.0);
+  private INDArray multiply(INDArray m, INDArray x, INDArray out) {
+    return Nd4j.gemm(m, x, out, layout.viewIsTransposed(), false, 1.0, 0.0);
   }
 
   /** out = M^T x (out has w rows). */
@@ -296,10 +357,30 @@ public final class SpectralNormCore {
     Nd4j.gemm(m, x, out, !layout.viewIsTransposed(), false, 1.0, 0.0);
   }
 
-  /** out = x / max(||x||, eps); out may be x. */
+  /** out = x / max(||x||, eps); out may be x. x has h or w elements. */
   private void normalizeInto(INDArray x, INDArray out) {
-    Nd4j.exec(new Norm2(x, norm));
-    Nd4j.exec(new ScalarMax(norm, null, norm, eps));
+    normalizeInto(x, out, eps);
+  }
+
+  /** out = x / max(||x||, lowest); out may be x. */
+  private void normalizeInto(INDArray x, INDArray out, double lowest) {
+    normInto(x, norm);
+    Nd4j.exec(new ScalarMax(norm, null, norm, lowest));
     Nd4j.exec(new DivOp(x, norm, out));
+  }
+
+  /** result = ||x|| (a 0-d array); x has h or w elements. */
+  private void normInto(INDArray x, INDArray result) {
+    if (scaledNorms) {
+      // ||x|| = m ||x / m|| with m = max|x|: no square overflows.
+      INDArray tmp = x.length() == h ? scaledU : scratchW;
+      Nd4j.exec(new AMax(x, scale));
+      Nd4j.exec(new ScalarMax(scale, null, scale, tiny));
+      Nd4j.exec(new DivOp(x, scale, tmp));
+      Nd4j.exec(new Norm2(tmp, result));
+      Nd4j.exec(new MulOp(result, scale, result));
+    } else {
+      Nd4j.exec(new Norm2(x, result));
+    }
   }
 }
