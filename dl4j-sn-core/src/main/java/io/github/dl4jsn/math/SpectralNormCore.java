@@ -90,6 +90,11 @@ public final class SpectralNormCore {
   private final INDArray divisor;
   private final INDArray gate;
   private final INDArray inner;
+  // The same scalars in the network's type (aliases in DOUBLE): element-wise ops between arrays
+  // of different types take a slow generic path in ND4J M2.1 (12x slower for W / s in FLOAT).
+  private final INDArray normT;
+  private final INDArray divisorT;
+  private final INDArray innerT;
 
   /**
    * Creates the state for a weight of the given shape, order and type.
@@ -130,6 +135,10 @@ public final class SpectralNormCore {
       divisor = Nd4j.scalar(DataType.DOUBLE, 1.0);
       gate = Nd4j.scalar(DataType.DOUBLE, 1.0);
       inner = Nd4j.scalar(DataType.DOUBLE, 0.0);
+      boolean same = dataType == DataType.DOUBLE;
+      normT = same ? norm : Nd4j.scalar(dataType, 1.0);
+      divisorT = same ? divisor : Nd4j.scalar(dataType, 1.0);
+      innerT = same ? inner : Nd4j.scalar(dataType, 0.0);
     }
   }
 
@@ -274,7 +283,8 @@ public final class SpectralNormCore {
     if (clipOnly) {
       Nd4j.exec(new ScalarMax(divisor, null, divisor, 1.0));
     }
-    Nd4j.exec(new DivOp(weight, divisor, weightSn));
+    typed(divisor, divisorT);
+    Nd4j.exec(new DivOp(weight, divisorT, weightSn));
     return weightSn;
   }
 
@@ -293,7 +303,8 @@ public final class SpectralNormCore {
     Nd4j.exec(new Dot(g.reshape(g.ordering(), new long[] {n}),
         weightSn.reshape(weightSn.ordering(), new long[] {n}), inner));
     Nd4j.exec(new MulOp(inner, gate, inner));
-    Nd4j.exec(new MulOp(u, inner, scaledU));
+    typed(inner, innerT);
+    Nd4j.exec(new MulOp(u, innerT, scaledU));
     switch (layout) {
       case DENSE:
         Nd4j.gemm(v, scaledU, layout.matrixView(g, h, w), true, false, 1.0, 1.0);
@@ -307,7 +318,7 @@ public final class SpectralNormCore {
         INDArray perm = layout.permutedView(g);
         Nd4j.exec(new AddOp(perm, matrixCopy.reshape('c', perm.shape()), perm));
     }
-    Nd4j.exec(new DivOp(g, divisor, g));
+    Nd4j.exec(new DivOp(g, divisorT, g));
   }
 
   /** The current sigma estimate {@code u^T M v}, a DOUBLE 0-d array (after {@link #normalize}). */
@@ -364,6 +375,14 @@ public final class SpectralNormCore {
   private void normalizeInto(INDArray x, INDArray out, double lowest) {
     Nd4j.exec(new Norm2(x, norm));
     Nd4j.exec(new ScalarMax(norm, null, norm, lowest));
-    Nd4j.exec(new DivOp(x, norm, out));
+    typed(norm, normT);
+    Nd4j.exec(new DivOp(x, normT, out));
+  }
+
+  /** Copies a DOUBLE scalar into its network-typed twin (nothing to do in DOUBLE). */
+  private static void typed(INDArray scalar, INDArray twin) {
+    if (twin != scalar) {
+      twin.assign(scalar);
+    }
   }
 }
