@@ -115,6 +115,9 @@ public final class StepOverhead implements Callable<Integer> {
     System.out.printf("%s batch %d, %d interleaved steps: median %.3f ms with SN, %.3f ms without;"
         + " ratio %.3f (min %.3f / %.3f)%n", model, batch, steps, ma, mb, ma / mb, a[0] / 1e6,
         b[0] / 1e6);
+    System.out.printf("  quartiles with SN %.2f / %.2f / %.2f ms, without %.2f / %.2f / %.2f ms%n",
+        a[steps / 4] / 1e6, ma, a[3 * steps / 4] / 1e6, b[steps / 4] / 1e6, mb,
+        b[3 * steps / 4] / 1e6);
     return 0;
   }
 }
