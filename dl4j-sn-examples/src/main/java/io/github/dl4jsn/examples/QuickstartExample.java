@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Quickstart: wraps every layer of an MLP with {@link SpectralNormalization}, trains it on the
@@ -50,6 +51,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Train an MLP with spectral normalization on the 8-Gaussian ring.")
 public final class QuickstartExample implements Callable<Integer> {
+
+  @Spec CommandLine.Model.CommandSpec spec;
 
   private static final Logger log = LoggerFactory.getLogger(QuickstartExample.class);
 
@@ -135,7 +138,7 @@ public final class QuickstartExample implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     if (steps < 1 || batchSize < 1 || hidden < 1 || logEvery < 1) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
+      throw new CommandLine.ParameterException(spec.commandLine(),
           "--steps, --batch-size, --hidden and --log-every must be >= 1, got " + steps + ", "
               + batchSize + ", " + hidden + ", " + logEvery);
     }

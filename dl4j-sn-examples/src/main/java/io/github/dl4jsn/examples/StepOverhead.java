@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * A quick, rough overhead check: one training step (forward, backward, Adam) of a network with
@@ -33,6 +34,8 @@ import picocli.CommandLine.Option;
 @Command(name = "step-overhead", mixinStandardHelpOptions = true,
     description = "Time a training step with and without spectral normalization, side by side.")
 public final class StepOverhead implements Callable<Integer> {
+
+  @Spec CommandLine.Model.CommandSpec spec;
 
   private static final Logger log = LoggerFactory.getLogger(StepOverhead.class);
 
@@ -81,7 +84,7 @@ public final class StepOverhead implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!model.equals("mlp") && !model.equals("cnn")) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
+      throw new CommandLine.ParameterException(spec.commandLine(),
           "--model must be mlp or cnn, got " + model);
     }
     MultiLayerNetwork sn = new MultiLayerNetwork(conf(SpectralNormalization::wrap));

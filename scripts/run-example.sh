@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs an example main class in its own JVM, on the examples module's class path.
+# Usage: scripts/run-example.sh MAIN_CLASS [ARGS...]   (after 'mvn install -DskipTests')
+set -euo pipefail
+cd "$(dirname "$0")/.."
+main="$1"
+shift
+cp_file=dl4j-sn-examples/target/classpath.txt
+mvn -B -q -pl dl4j-sn-examples dependency:build-classpath -Dmdep.outputFile=target/classpath.txt \
+  -Dmdep.includeScope=runtime
+exec java -Djava.awt.headless=true -cp "dl4j-sn-examples/target/classes:$(cat "$cp_file")" \
+  "$main" "$@"
