@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.api.TrainingConfig;
@@ -139,16 +140,13 @@ public class SpectralNormLayer implements Layer {
 
   /**
    * The current sigma estimate of a weight as inference uses it: {@code u^T M v / (||u|| ||v||)}
-   * from the stored vectors, without iterating (a 0-d array, freshly computed).
+   * from the stored vectors, without iterating (a DOUBLE 0-d array, freshly computed).
    */
   public INDArray sigma(String key) {
-    for (Slot s : slots) {
-      if (s.weight.key().equals(key)) {
-        s.core.normalize(inner.getParam(key), false, true);
-        return s.core.sigma().dup();
-      }
-    }
-    throw new IllegalArgumentException(describe() + " does not normalize a weight named " + key);
+    Slot s = slot(key);
+    s.core.normalize(inner.getParam(key), false, true);
+    preparedForBackprop = false; // the shared W_SN buffer now holds the inference value
+    return s.core.sigma().dup();
   }
 
   /**
@@ -156,9 +154,15 @@ public class SpectralNormLayer implements Layer {
    * vectors without iterating (a copy).
    */
   public INDArray normalizedWeight(String key) {
+    INDArray weightSn = slot(key).core.normalize(inner.getParam(key), false, true).dup();
+    preparedForBackprop = false; // the shared W_SN buffer now holds the inference value
+    return weightSn;
+  }
+
+  private Slot slot(String key) {
     for (Slot s : slots) {
       if (s.weight.key().equals(key)) {
-        return s.core.normalize(inner.getParam(key), false, true).dup();
+        return s;
       }
     }
     throw new IllegalArgumentException(describe() + " does not normalize a weight named " + key);
@@ -171,7 +175,7 @@ public class SpectralNormLayer implements Layer {
    * Computes W_SN for every weight: iterating first if this is the first training-mode use in
    * this iteration.
    */
-  protected void prepare(boolean training) {
+  private void prepare(boolean training) {
     boolean iterate =
         training && snConf.getPowerIterations() > 0 && iteratedAt != iterationCount;
     for (Slot s : slots) {
@@ -188,7 +192,7 @@ public class SpectralNormLayer implements Layer {
   }
 
   /** Puts W_SN into the inner layer's param table; undo with {@link #restoreWeights()}. */
-  protected void swapInNormalizedWeights() {
+  private void swapInNormalizedWeights() {
     Map<String, INDArray> table = inner.paramTable();
     for (Slot s : slots) {
       s.saved = table.put(s.weight.key(), s.core.normalizedWeight());
@@ -196,7 +200,7 @@ public class SpectralNormLayer implements Layer {
   }
 
   /** Restores the raw weights in the inner layer's param table. */
-  protected void restoreWeights() {
+  private void restoreWeights() {
     Map<String, INDArray> table = inner.paramTable();
     for (Slot s : slots) {
       if (s.saved != null) {
@@ -212,16 +216,25 @@ public class SpectralNormLayer implements Layer {
         + snConf.getUnderlying().getClass().getSimpleName() + " with spectral normalization)";
   }
 
-  @Override
-  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+  /**
+   * Runs a call of the inner layer on W_SN: prepares it (iterating on the first training-mode use
+   * in an iteration), swaps it into the inner layer's param table, and restores W afterwards.
+   */
+  protected <T> T withNormalizedWeights(boolean training, Supplier<T> call) {
     prepare(training);
     swapInNormalizedWeights();
     try {
-      return inner.activate(training, workspaceMgr);
+      return call.get();
     } finally {
       restoreWeights();
-      preparedForBackprop = training;
     }
+  }
+
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    INDArray out = withNormalizedWeights(training, () -> inner.activate(training, workspaceMgr));
+    preparedForBackprop = training;
+    return out;
   }
 
   @Override

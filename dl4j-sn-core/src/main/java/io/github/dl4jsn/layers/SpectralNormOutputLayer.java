@@ -46,25 +46,15 @@ public class SpectralNormOutputLayer extends SpectralNormLayer implements IOutpu
   @Override
   public double computeScore(
       double fullNetworkRegScore, boolean training, LayerWorkspaceMgr workspaceMgr) {
-    prepare(training);
-    swapInNormalizedWeights();
-    try {
-      return out().computeScore(fullNetworkRegScore, training, workspaceMgr);
-    } finally {
-      restoreWeights();
-    }
+    return withNormalizedWeights(
+        training, () -> out().computeScore(fullNetworkRegScore, training, workspaceMgr));
   }
 
   @Override
   public INDArray computeScoreForExamples(
       double fullNetworkRegScore, LayerWorkspaceMgr workspaceMgr) {
-    prepare(false);
-    swapInNormalizedWeights();
-    try {
-      return out().computeScoreForExamples(fullNetworkRegScore, workspaceMgr);
-    } finally {
-      restoreWeights();
-    }
+    return withNormalizedWeights(
+        false, () -> out().computeScoreForExamples(fullNetworkRegScore, workspaceMgr));
   }
 
   @Override
@@ -74,13 +64,7 @@ public class SpectralNormOutputLayer extends SpectralNormLayer implements IOutpu
 
   @Override
   public double f1Score(INDArray examples, INDArray labels) {
-    prepare(false);
-    swapInNormalizedWeights();
-    try {
-      return out().f1Score(examples, labels);
-    } finally {
-      restoreWeights();
-    }
+    return withNormalizedWeights(false, () -> out().f1Score(examples, labels));
   }
 
   @Override
@@ -90,24 +74,12 @@ public class SpectralNormOutputLayer extends SpectralNormLayer implements IOutpu
 
   @Override
   public int[] predict(INDArray examples) {
-    prepare(false);
-    swapInNormalizedWeights();
-    try {
-      return out().predict(examples);
-    } finally {
-      restoreWeights();
-    }
+    return withNormalizedWeights(false, () -> out().predict(examples));
   }
 
   @Override
   public List<String> predict(DataSet dataSet) {
-    prepare(false);
-    swapInNormalizedWeights();
-    try {
-      return out().predict(dataSet);
-    } finally {
-      restoreWeights();
-    }
+    return withNormalizedWeights(false, () -> out().predict(dataSet));
   }
 
   @Override
