@@ -14,11 +14,14 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.TrainingConfig;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.LayerHelper;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.ConvexOptimizer;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -71,6 +74,8 @@ public class SpectralNormLayer implements Layer {
   private int iteratedAt = Integer.MIN_VALUE;
   /** True between a training-mode forward and its backprop: W_SN is current. */
   private boolean preparedForBackprop;
+  /** While true, training-mode uses do not run the power iteration (runtime state, not saved). */
+  private boolean powerIterationPaused;
 
   /**
    * Wraps an instantiated inner layer.
@@ -159,6 +164,49 @@ public class SpectralNormLayer implements Layer {
     return weightSn;
   }
 
+  /**
+   * Pauses or resumes the power iteration. While paused, training-mode forward and backward passes
+   * use W_SN from the stored u and v, and leave them unchanged: a GAN's generator step, for
+   * example, should see the discriminator's current W_SN exactly, without refining its vectors.
+   * Not saved with the model.
+   */
+  public void setPowerIterationPaused(boolean paused) {
+    this.powerIterationPaused = paused;
+  }
+
+  /** Whether the power iteration is paused; see {@link #setPowerIterationPaused}. */
+  public boolean isPowerIterationPaused() {
+    return powerIterationPaused;
+  }
+
+  /**
+   * Pauses or resumes the power iteration of every spectrally normalized layer of a
+   * MultiLayerNetwork or ComputationGraph; see {@link #setPowerIterationPaused}.
+   *
+   * @return the number of layers affected
+   */
+  public static int setPowerIterationPaused(Model model, boolean paused) {
+    Layer[] layers;
+    if (model instanceof MultiLayerNetwork) {
+      layers = ((MultiLayerNetwork) model).getLayers();
+    } else if (model instanceof ComputationGraph) {
+      layers = ((ComputationGraph) model).getLayers();
+    } else if (model instanceof Layer) {
+      layers = new Layer[] {(Layer) model};
+    } else {
+      throw new IllegalArgumentException(
+          "Expected a MultiLayerNetwork, ComputationGraph or layer, got " + model);
+    }
+    int n = 0;
+    for (Layer l : layers) {
+      if (l instanceof SpectralNormLayer) {
+        ((SpectralNormLayer) l).setPowerIterationPaused(paused);
+        n++;
+      }
+    }
+    return n;
+  }
+
   private Slot slot(String key) {
     for (Slot s : slots) {
       if (s.weight.key().equals(key)) {
@@ -177,7 +225,10 @@ public class SpectralNormLayer implements Layer {
    */
   private void prepare(boolean training) {
     boolean iterate =
-        training && snConf.getPowerIterations() > 0 && iteratedAt != iterationCount;
+        training
+            && !powerIterationPaused
+            && snConf.getPowerIterations() > 0
+            && iteratedAt != iterationCount;
     for (Slot s : slots) {
       INDArray w = inner.getParam(s.weight.key());
       if (iterate) {

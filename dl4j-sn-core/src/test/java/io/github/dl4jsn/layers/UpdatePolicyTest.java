@@ -111,6 +111,26 @@ class UpdatePolicyTest {
   }
 
   @Test
+  void pausedPowerIterationLeavesUAndVUnchangedInTrainingAndUsesTheCurrentWeightSn() {
+    MultiLayerNetwork net = new MultiLayerNetwork(mlp(GradientNormalization.None, 1));
+    net.init();
+    DataSet data = Nets.clusters(32, 7, DataType.DOUBLE);
+    net.fit(data);
+    INDArray vectorsBefore = net.params().dup();
+    INDArray expected = net.output(data.getFeatures(), false);
+    assertThat(SpectralNormLayer.setPowerIterationPaused(net, true)).isEqualTo(2);
+    // A generator-style pass: gradients with respect to the input, no update.
+    INDArray training = net.output(data.getFeatures(), true);
+    net.calculateGradients(data.getFeatures(), data.getLabels(), null, null);
+    assertThat(net.params()).isEqualTo(vectorsBefore);
+    assertClose("training-mode output with paused iteration", training, expected, 1e-14);
+    SpectralNormLayer.setPowerIterationPaused(net, false);
+    net.fit(data);
+    assertThat(net.getParam("0_uW")).isNotEqualTo(vectorsBefore.get(
+        org.nd4j.linalg.indexing.NDArrayIndex.interval(8 * 16 + 16, 8 * 16 + 32)));
+  }
+
+  @Test
   void warmupAtInitializationConvergesSigmaBeforeTheFirstStep() {
     MultiLayerNetwork net = new MultiLayerNetwork(Nets.mlp(Nets.SN, DataType.DOUBLE));
     net.init();
