@@ -18,12 +18,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.jfree.chart.ChartFactory;
-import org.jfree.chart.ChartUtils;
-import org.jfree.chart.JFreeChart;
-import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.xy.XYSeries;
-import org.jfree.data.xy.XYSeriesCollection;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -122,7 +117,7 @@ public final class QuickstartExample implements Callable<Integer> {
   }
 
   /** Sigma estimate (from the stored u and v) of every spectrally normalized layer. */
-  static Map<String, Double> sigmas(MultiLayerNetwork net) {
+  public static Map<String, Double> sigmas(MultiLayerNetwork net) {
     Map<String, Double> out = new LinkedHashMap<>();
     for (Layer l : net.getLayers()) {
       if (l instanceof SpectralNormLayer) {
@@ -206,14 +201,14 @@ public final class QuickstartExample implements Callable<Integer> {
     if (!out.isDirectory() && !out.mkdirs()) {
       throw new IOException("Cannot create output folder " + out.getAbsolutePath());
     }
-    XYSeriesCollection sigmaData = new XYSeriesCollection();
-    sigmaSeries.values().forEach(sigmaData::addSeries);
-    saveChart(sigmaData, "sigma(W) per layer, estimated by power iteration (W_SN = W / sigma)", "sigma(W)", new File(out, "sigma.png"));
-    XYSeriesCollection lossData = new XYSeriesCollection(snLoss);
+    Charts.lines("sigma(W) per layer, estimated by power iteration (W_SN = W / sigma)", "step",
+        "sigma(W)", sigmaSeries, new File(out, "sigma.png"));
+    Map<String, XYSeries> losses = new LinkedHashMap<>();
+    losses.put("with SN", snLoss);
     if (plain != null) {
-      lossData.addSeries(plainLoss);
+      losses.put("without SN", plainLoss);
     }
-    saveChart(lossData, "training loss", "loss", new File(out, "loss.png"));
+    Charts.lines("training loss", "step", "loss", losses, new File(out, "loss.png"));
     System.out.println("  plots: " + new File(out, "sigma.png") + ", " + new File(out, "loss.png"));
     return 0;
   }
@@ -234,12 +229,5 @@ public final class QuickstartExample implements Callable<Integer> {
   private static double median(List<Long> values) {
     long[] a = values.stream().mapToLong(Long::longValue).sorted().toArray();
     return a.length == 0 ? Double.NaN : a[a.length / 2];
-  }
-
-  private static void saveChart(XYSeriesCollection data, String title, String yLabel, File file)
-      throws IOException {
-    JFreeChart chart = ChartFactory.createXYLineChart(title, "step", yLabel, data,
-        PlotOrientation.VERTICAL, true, false, false);
-    ChartUtils.saveChartAsPNG(file, chart, 800, 500);
   }
 }

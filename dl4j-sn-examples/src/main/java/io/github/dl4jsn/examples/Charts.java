@@ -1,0 +1,68 @@
+package io.github.dl4jsn.examples;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.geom.Ellipse2D;
+import java.io.File;
+import java.io.IOException;
+import java.util.Map;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/** PNG charts for the examples (JFreeChart, headless). */
+public final class Charts {
+  private Charts() {}
+
+  /** A line chart of named series, saved as an 800x500 PNG. */
+  public static void lines(String title, String xLabel, String yLabel,
+      Map<String, XYSeries> series, File file) throws IOException {
+    XYSeriesCollection data = new XYSeriesCollection();
+    series.values().forEach(data::addSeries);
+    JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data,
+        PlotOrientation.VERTICAL, true, false, false);
+    chart.getXYPlot().setBackgroundPaint(Color.WHITE);
+    chart.getXYPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
+    chart.getXYPlot().setDomainGridlinePaint(Color.LIGHT_GRAY);
+    ChartUtils.saveChartAsPNG(file, chart, 800, 500);
+  }
+
+  /**
+   * A scatter of points over reference points (drawn as large rings), in a square window of
+   * half-width {@code extent}, saved as a 700x700 PNG.
+   */
+  public static void scatter(String title, double[][] points, double[][] references,
+      double extent, File file) throws IOException {
+    XYSeries samples = new XYSeries("generated samples");
+    for (double[] p : points) {
+      samples.add(p[0], p[1]);
+    }
+    XYSeries modes = new XYSeries("true modes");
+    for (double[] m : references) {
+      modes.add(m[0], m[1]);
+    }
+    XYSeriesCollection data = new XYSeriesCollection();
+    data.addSeries(samples);
+    data.addSeries(modes);
+    JFreeChart chart = ChartFactory.createScatterPlot(title, "x", "y", data,
+        PlotOrientation.VERTICAL, true, false, false);
+    XYPlot plot = chart.getXYPlot();
+    plot.setBackgroundPaint(Color.WHITE);
+    XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(false, true);
+    r.setSeriesShape(0, new Ellipse2D.Double(-1.5, -1.5, 3, 3));
+    r.setSeriesPaint(0, new Color(31, 119, 180, 90));
+    r.setSeriesShape(1, new Ellipse2D.Double(-6, -6, 12, 12));
+    r.setSeriesPaint(1, new Color(214, 39, 40));
+    r.setSeriesShapesFilled(1, false);
+    r.setSeriesStroke(1, new BasicStroke(2f));
+    plot.setRenderer(r);
+    plot.getDomainAxis().setRange(-extent, extent);
+    plot.getRangeAxis().setRange(-extent, extent);
+    ChartUtils.saveChartAsPNG(file, chart, 700, 700);
+  }
+}

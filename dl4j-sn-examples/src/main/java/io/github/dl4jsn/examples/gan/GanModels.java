@@ -1,0 +1,65 @@
+package io.github.dl4jsn.examples.gan;
+
+import io.github.dl4jsn.conf.SpectralNormalization;
+import java.util.function.UnaryOperator;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+
+/**
+ * The 2-D models of PacGAN's protocol: a generator MLP with four hidden layers of 400 units (ReLU,
+ * batch normalization) and a discriminator MLP with three hidden layers of 200 units (LeakyReLU
+ * 0.2). The discriminator ends in a sigmoid with binary cross-entropy: with label 1 on generated
+ * samples for the generator step, that is the non-saturating loss {@code softplus(-D(G(z)))}.
+ */
+public final class GanModels {
+  private GanModels() {}
+
+  /** The generator: latent z of {@code latent} dimensions to a point in the plane. */
+  public static MultiLayerConfiguration generator2d(int latent, IUpdater updater, long seed) {
+    NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
+        .seed(seed)
+        .dataType(DataType.FLOAT)
+        .updater(updater)
+        .weightInit(WeightInit.XAVIER)
+        .list();
+    for (int i = 0; i < 4; i++) {
+      b.layer(new DenseLayer.Builder().nOut(400).activation(Activation.IDENTITY).build());
+      b.layer(new BatchNormalization.Builder().activation(Activation.RELU).build());
+    }
+    // A plain last layer: the generator learns from the discriminator's input gradient, not a loss.
+    return b.layer(new DenseLayer.Builder().nOut(2).activation(Activation.IDENTITY).build())
+        .setInputType(InputType.feedForward(latent))
+        .build();
+  }
+
+  /** The discriminator, with every weight layer passed through {@code wrap}. */
+  public static MultiLayerConfiguration discriminator2d(
+      boolean spectralNorm, IUpdater updater, long seed) {
+    UnaryOperator<Layer> wrap = spectralNorm ? SpectralNormalization::wrap : l -> l;
+    NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
+        .seed(seed)
+        .dataType(DataType.FLOAT)
+        .updater(updater)
+        .weightInit(WeightInit.XAVIER)
+        .activation(new ActivationLReLU(0.2))
+        .list();
+    for (int i = 0; i < 3; i++) {
+      b.layer(wrap.apply(new DenseLayer.Builder().nOut(200).build()));
+    }
+    return b.layer(wrap.apply(new OutputLayer.Builder(LossFunction.XENT).nOut(1)
+            .activation(Activation.SIGMOID).build()))
+        .setInputType(InputType.feedForward(2))
+        .build();
+  }
+}

@@ -1,0 +1,100 @@
+package io.github.dl4jsn.examples.gan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.github.dl4jsn.layers.SpectralNormLayer;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import picocli.CommandLine;
+
+/** The SN-GAN example's parts, and the program in smoke mode. */
+class GanExampleTest {
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void headless() {
+    System.setProperty("java.awt.headless", "true");
+  }
+
+  @Test
+  void metricsCountModesHighQualitySamplesAndReverseKl() {
+    Mixture2D ring = Mixture2D.ring();
+    // 3 samples on mode 0, 1 on mode 2, 1 far from every mode.
+    INDArray x = Nd4j.createFromArray(new float[][] {
+        {1f, 0f}, {1.01f, 0f}, {0.99f, 0.01f}, {0f, 1f}, {0.5f, 0.5f}});
+    Metrics2D m = Metrics2D.of(x, ring);
+    assertThat(m.modesCovered).isEqualTo(2);
+    assertThat(m.highQualityFraction).isEqualTo(0.8);
+    double expected = 0.75 * Math.log(0.75 * 8) + 0.25 * Math.log(0.25 * 8);
+    assertThat(m.reverseKl).isCloseTo(expected, within(1e-12));
+    INDArray real = ring.sample(4000, new Random(1));
+    Metrics2D perfect = Metrics2D.of(real, ring);
+    assertThat(perfect.modesCovered).isEqualTo(8);
+    assertThat(perfect.highQualityFraction).isGreaterThan(0.98);
+    assertThat(perfect.reverseKl).isLessThan(0.01);
+  }
+
+  @Test
+  void generatorStepLowersTheGeneratorLossAgainstAFixedDiscriminatorWithoutIterating() {
+    MultiLayerNetwork g = new MultiLayerNetwork(GanModels.generator2d(2, new Adam(1e-3), 3));
+    MultiLayerNetwork d = new MultiLayerNetwork(GanModels.discriminator2d(true, new Adam(1e-2), 4));
+    g.init();
+    d.init();
+    // Make D prefer the ring: train it a little on ring samples against points near the origin.
+    Random r = new Random(5);
+    MultiLayerNetwork dTrain = d;
+    INDArray before = d.params().dup();
+    for (int i = 0; i < 30; i++) {
+      INDArray real = Mixture2D.ring().sample(64, r);
+      INDArray fake = Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, 64, 2).muli(0.1);
+      dTrain.fit(Nd4j.vstack(real, fake), Nd4j.vstack(Nd4j.ones(64, 1), Nd4j.zeros(64, 1)));
+    }
+    assertThat(d.params()).isNotEqualTo(before);
+    INDArray dParams = d.params().dup();
+    GanTrainer trainer = new GanTrainer(g, d, 2);
+    Nd4j.getRandom().setSeed(9);
+    double first = trainer.generatorStep(128);
+    double last = first;
+    for (int i = 0; i < 40; i++) {
+      last = trainer.generatorStep(128);
+    }
+    assertThat(last).as("non-saturating generator loss").isLessThan(first);
+    assertThat(d.params()).as("D's weights, u and v untouched by generator steps")
+        .isEqualTo(dParams);
+    for (org.deeplearning4j.nn.api.Layer l : d.getLayers()) {
+      assertThat(((SpectralNormLayer) l).isPowerIterationPaused()).isFalse();
+    }
+  }
+
+  @Test
+  void programRunsInSmokeModeAndWritesPlotsAndMetrics() throws Exception {
+    File out = dir.resolve("gan").toFile();
+    int code = new CommandLine(new GanExample()).setCaseInsensitiveEnumValuesAllowed(true)
+        .execute("--dataset", "grid", "--steps", "4", "--batch-size", "16", "--log-every", "2",
+            "--eval-samples", "200", "--setting", "A", "--out", out.getPath());
+    assertThat(code).isZero();
+    for (String png : new String[] {"samples.png", "losses.png", "modes.png", "sigma.png"}) {
+      assertThat(ImageIO.read(new File(out, png))).as(png).isNotNull();
+    }
+    JsonNode json = new ObjectMapper().readTree(Files.readString(out.toPath().resolve(
+        "metrics.json")));
+    assertThat(json.get("dataset").asText()).isEqualTo("grid");
+    assertThat(json.get("n_dis").asInt()).isEqualTo(5);
+    assertThat(json.get("metrics").get("modes").asInt()).isEqualTo(25);
+    assertThat(json.get("final_sigma").size()).isEqualTo(4);
+  }
+}
