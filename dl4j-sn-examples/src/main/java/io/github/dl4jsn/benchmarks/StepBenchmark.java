@@ -1,0 +1,63 @@
+package io.github.dl4jsn.benchmarks;
+
+import java.util.concurrent.TimeUnit;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * One training step (forward, backward, Adam) and one inference pass of each workload, with
+ * ({@code sn=true}) and without spectral normalization, batch 64.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+public class StepBenchmark {
+
+  @Param({"mlp", "sngan_cnn32"})
+  public String workload;
+
+  @Param({"true", "false"})
+  public boolean sn;
+
+  @Param({"64"})
+  public int batch;
+
+  private MultiLayerNetwork net;
+  private DataSet data;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    // ND4J calls System.gc() periodically by default; that would land inside measurements.
+    Nd4j.getMemoryManager().togglePeriodicGc(false);
+    boolean cnn = workload.equals("sngan_cnn32");
+    net = new MultiLayerNetwork(cnn ? Workloads.snganCnn32(sn) : Workloads.mlp(sn));
+    net.init();
+    Nd4j.getRandom().setSeed(2);
+    long[] shape = cnn ? new long[] {batch, 3, 32, 32} : new long[] {batch, 784};
+    INDArray x = Nd4j.rand(DataType.FLOAT, shape).subi(0.5).muli(2);
+    data = new DataSet(x, Nd4j.ones(DataType.FLOAT, batch, 1));
+  }
+
+  @Benchmark
+  public double trainingStep() {
+    net.fit(data);
+    return net.score();
+  }
+
+  @Benchmark
+  public INDArray inference() {
+    return net.output(data.getFeatures(), false);
+  }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the JMH benchmarks (SN against the same network without SN, in one run) and the PyTorch
+# twin in the same session, and prints one table. Results go to out/benchmarks/.
+# Usage: scripts/benchmark.sh [--smoke]      THREADS=n sets the thread count of both (default 2).
+# Needs Debian's python3-torch for the PyTorch side, with OpenBLAS as the system BLAS (without
+# libopenblas0-pthread, Debian's torch falls back to the reference BLAS, 10x slower); both are
+# installed here when missing, as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+smoke="${1:-}"
+threads="${THREADS:-2}"
+bash scripts/setup-toolchain.sh
+if ! /usr/bin/python3 -c "import torch" 2>/dev/null \
+    || [ ! -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+      --no-install-recommends python3-torch libopenblas0-pthread
+  else
+    echo "Missing: apt-get install python3-torch libopenblas0-pthread" >&2
+    exit 1
+  fi
+fi
+mvn -B -q install -DskipTests
+mkdir -p out/benchmarks
+mvn -B -q -pl dl4j-sn-examples dependency:build-classpath -Dmdep.outputFile=target/classpath.txt \
+  -Dmdep.includeScope=runtime
+cp="dl4j-sn-examples/target/classes:$(cat dl4j-sn-examples/target/classpath.txt)"
+if [ "$smoke" = "--smoke" ]; then
+  jmh_args=(-f 1 -wi 0 -i 1 -r 1s)
+  torch_args=(--smoke)
+else
+  jmh_args=(-f 1 -wi 3 -i 5 -w 3s -r 5s)
+  torch_args=()
+fi
+echo "== JMH (OMP_NUM_THREADS=$threads)"
+OMP_NUM_THREADS="$threads" java -cp "$cp" org.openjdk.jmh.Main "${jmh_args[@]}" -prof gc \
+  -rf json -rff out/benchmarks/jmh.json 'io.github.dl4jsn.benchmarks.*' \
+  | tee out/benchmarks/jmh.txt
+echo "== PyTorch twin ($threads threads)"
+/usr/bin/python3 benchmarks/pytorch_twin.py --threads "$threads" "${torch_args[@]}" \
+  --out out/benchmarks/pytorch.json
+echo "== Table"
+/usr/bin/python3 benchmarks/report.py out/benchmarks/jmh.json out/benchmarks/pytorch.json \
+  | tee out/benchmarks/table.md
