@@ -1,7 +1,6 @@
 package io.github.dl4jsn.examples;
 
 import io.github.dl4jsn.conf.SpectralNormalization;
-import io.github.dl4jsn.layers.SpectralNormLayer;
 import java.io.File;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -11,7 +10,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -116,20 +114,6 @@ public final class QuickstartExample implements Callable<Integer> {
     return new DataSet(Nd4j.createFromArray(x), Nd4j.createFromArray(y));
   }
 
-  /** Sigma estimate (from the stored u and v) of every spectrally normalized layer. */
-  public static Map<String, Double> sigmas(MultiLayerNetwork net) {
-    Map<String, Double> out = new LinkedHashMap<>();
-    for (Layer l : net.getLayers()) {
-      if (l instanceof SpectralNormLayer) {
-        SpectralNormLayer sn = (SpectralNormLayer) l;
-        for (String key : sn.normalizedKeys()) {
-          out.put(l.conf().getLayer().getLayerName() + "/" + key, sn.sigma(key).getDouble());
-        }
-      }
-    }
-    return out;
-  }
-
   @Override
   public Integer call() throws IOException {
     if (steps < 1 || batchSize < 1 || hidden < 1 || logEvery < 1) {
@@ -170,7 +154,7 @@ public final class QuickstartExample implements Callable<Integer> {
         plainNanos.add(t2 - t1);
       }
       if (step % logEvery == 0 || step == steps) {
-        Map<String, Double> s = sigmas(sn);
+        Map<String, Double> s = Sigmas.of(sn);
         final int at = step;
         s.forEach((k, v) -> sigmaSeries.computeIfAbsent(k, XYSeries::new).add(at, v));
         snLoss.add(step, sn.score());
@@ -187,7 +171,7 @@ public final class QuickstartExample implements Callable<Integer> {
     System.out.println("Spectral normalization quickstart (8-Gaussian ring, " + steps + " steps)");
     System.out.printf("  test accuracy with SN: %.4f%n", eval.accuracy());
     System.out.println("  sigma per layer (u^T M v from the stored vectors; W_SN = W / sigma):");
-    sigmas(sn).forEach((k, v) -> System.out.printf("    %-12s %.6f%n", k, v));
+    Sigmas.of(sn).forEach((k, v) -> System.out.printf("    %-12s %.6f%n", k, v));
     if (plain != null) {
       Evaluation plainEval = evaluate(plain, test);
       double a = median(snNanos) / 1e6;
