@@ -96,6 +96,18 @@ public enum WeightLayout {
     }
   }
 
+  /** M itself, as a new [h, w] array, for inspection (any layout). */
+  public INDArray matrix(INDArray weightShaped) {
+    long[] s = weightShaped.shape();
+    long h = rows(s);
+    long w = cols(s);
+    if (!hasMatrixView()) {
+      return permutedView(weightShaped).dup('c').reshape('c', h, w);
+    }
+    INDArray view = matrixView(weightShaped, h, w);
+    return (viewIsTransposed() ? view.transpose() : view).dup('c');
+  }
+
   /** True where {@link #matrixView} returns M<sup>T</sup> rather than M. */
   public boolean viewIsTransposed() {
     return this == DENSE;

@@ -16,6 +16,11 @@ import org.nd4j.linalg.dataset.DataSet;
 /**
  * After a few hundred Adam steps on small real problems, the exact largest singular value (SVD) of
  * every normalized weight is c within 5%: the persistent power iteration keeps up with training.
+ *
+ * <p>These are deterministic runs. With one power iteration per step the exact sigma of W_SN
+ * drifts above c whenever W's top singular direction changes (measured up to +20% at other seeds
+ * and steps of this MLP; see the README's "Known limits"), so this checks the typical state, not
+ * a bound at every step.
  */
 class TrainingTest {
 

@@ -58,6 +58,50 @@ public final class Nets {
     return mlp(wrap, dataType, new Adam(1e-2));
   }
 
+  /** An MLP 8-32-32-2 regression (MSE, identity output), weight layers through {@code wrap}. */
+  public static MultiLayerConfiguration regressionMlp(
+      UnaryOperator<Layer> wrap, DataType dataType, IUpdater updater) {
+    return new NeuralNetConfiguration.Builder()
+        .seed(7)
+        .dataType(dataType)
+        .updater(updater)
+        .activation(Activation.TANH)
+        .list()
+        .layer(wrap.apply(new DenseLayer.Builder().nOut(32).build()))
+        .layer(wrap.apply(new DenseLayer.Builder().nOut(32).build()))
+        .layer(wrap.apply(new OutputLayer.Builder(LossFunction.MSE).nOut(2)
+            .activation(Activation.IDENTITY).build()))
+        .setInputType(InputType.feedForward(8))
+        .build();
+  }
+
+  /** 8-D Gaussian inputs; targets sin(a.x) and cos(b.x) for fixed directions a and b. */
+  public static DataSet waves(int n, long seed, DataType dataType) {
+    Random r = new Random(seed);
+    Random dirs = new Random(17);
+    double[] a = new double[8];
+    double[] b = new double[8];
+    for (int j = 0; j < 8; j++) {
+      a[j] = dirs.nextGaussian() * 0.5;
+      b[j] = dirs.nextGaussian() * 0.5;
+    }
+    double[][] x = new double[n][8];
+    double[][] y = new double[n][2];
+    for (int i = 0; i < n; i++) {
+      double pa = 0;
+      double pb = 0;
+      for (int j = 0; j < 8; j++) {
+        x[i][j] = r.nextGaussian();
+        pa += a[j] * x[i][j];
+        pb += b[j] * x[i][j];
+      }
+      y[i][0] = Math.sin(pa);
+      y[i][1] = Math.cos(pb);
+    }
+    return new DataSet(
+        Nd4j.createFromArray(x).castTo(dataType), Nd4j.createFromArray(y).castTo(dataType));
+  }
+
   /** Four Gaussian clusters in 8-D, labelled by cluster: a small real classification problem. */
   public static DataSet clusters(int n, long seed, DataType dataType) {
     Random r = new Random(seed);
