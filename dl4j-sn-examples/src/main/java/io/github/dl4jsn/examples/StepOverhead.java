@@ -1,24 +1,13 @@
 package io.github.dl4jsn.examples;
 
-import io.github.dl4jsn.conf.SpectralNormalization;
+import io.github.dl4jsn.benchmarks.Workloads;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
-import java.util.function.UnaryOperator;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -39,8 +28,8 @@ public final class StepOverhead implements Callable<Integer> {
 
   private static final Logger log = LoggerFactory.getLogger(StepOverhead.class);
 
-  @Option(names = "--model", description = "mlp (784-512-256-1) or cnn (3x32x32, 3 convs) "
-      + "(default: ${DEFAULT-VALUE}).")
+  @Option(names = "--model", description = "mlp (784-512-256-1) or sngan_cnn32 (the SN-GAN "
+      + "standard CNN on 3x32x32), as in the JMH benchmarks (default: ${DEFAULT-VALUE}).")
   String model = "mlp";
 
   @Option(names = "--steps", description = "Timed steps per network (default: ${DEFAULT-VALUE}).")
@@ -56,42 +45,20 @@ public final class StepOverhead implements Callable<Integer> {
     System.exit(new CommandLine(new StepOverhead()).execute(args));
   }
 
-  MultiLayerConfiguration conf(UnaryOperator<Layer> wrap) {
-    NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
-        .seed(1)
-        .dataType(DataType.FLOAT)
-        .updater(new Adam(2e-4, 0.0, 0.9, 1e-8))
-        .activation(new ActivationLReLU(0.2))
-        .list();
-    if (model.equals("cnn")) {
-      return b.layer(wrap.apply(new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(64).build()))
-          .layer(wrap.apply(new ConvolutionLayer.Builder(4, 4).stride(2, 2).padding(1, 1).nOut(64)
-              .build()))
-          .layer(wrap.apply(new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(128).build()))
-          .layer(wrap.apply(new OutputLayer.Builder(LossFunction.XENT).nOut(1)
-              .activation(org.nd4j.linalg.activations.Activation.SIGMOID).build()))
-          .setInputType(InputType.convolutional(32, 32, 3))
-          .build();
-    }
-    return b.layer(wrap.apply(new DenseLayer.Builder().nOut(512).build()))
-        .layer(wrap.apply(new DenseLayer.Builder().nOut(256).build()))
-        .layer(wrap.apply(new OutputLayer.Builder(LossFunction.XENT).nOut(1)
-            .activation(org.nd4j.linalg.activations.Activation.SIGMOID).build()))
-        .setInputType(InputType.feedForward(784))
-        .build();
-  }
-
   @Override
   public Integer call() {
-    if (!model.equals("mlp") && !model.equals("cnn")) {
+    boolean cnn = model.equals("sngan_cnn32");
+    if (!cnn && !model.equals("mlp")) {
       throw new CommandLine.ParameterException(spec.commandLine(),
-          "--model must be mlp or cnn, got " + model);
+          "--model must be mlp or sngan_cnn32, got " + model);
     }
-    MultiLayerNetwork sn = new MultiLayerNetwork(conf(SpectralNormalization::wrap));
-    MultiLayerNetwork plain = new MultiLayerNetwork(conf(l -> l));
+    MultiLayerNetwork sn =
+        new MultiLayerNetwork(cnn ? Workloads.snganCnn32(true) : Workloads.mlp(true));
+    MultiLayerNetwork plain =
+        new MultiLayerNetwork(cnn ? Workloads.snganCnn32(false) : Workloads.mlp(false));
     sn.init();
     plain.init();
-    long[] shape = model.equals("cnn") ? new long[] {batch, 3, 32, 32} : new long[] {batch, 784};
+    long[] shape = cnn ? new long[] {batch, 3, 32, 32} : new long[] {batch, 784};
     INDArray x = Nd4j.rand(DataType.FLOAT, shape);
     INDArray y = Nd4j.ones(DataType.FLOAT, batch, 1);
     DataSet data = new DataSet(x, y);
