@@ -49,6 +49,10 @@ public final class GanExample implements Callable<Integer> {
       description = "Spectral normalization in the discriminator (default: on; --no-sn: off).")
   boolean sn = true;
 
+  @Option(names = "--sn-coefficient", description = "Lipschitz constant c of each "
+      + "discriminator layer with --sn (default: ${DEFAULT-VALUE}).")
+  double snCoefficient = 1.0;
+
   @Option(names = "--setting", description = "Adam setting A..F of Miyato et al. Table 1 "
       + "(default: ${DEFAULT-VALUE}).")
   AdamSetting setting = AdamSetting.C;
@@ -83,6 +87,10 @@ public final class GanExample implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (!(snCoefficient > 0)) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--sn-coefficient must be > 0, got " + snCoefficient);
+    }
     if (steps < 1 || batchSize < 1 || latent < 1 || evalSamples < 1 || logEvery < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--steps, --batch-size, --latent, --eval-samples and --log-every must be >= 1, got "
@@ -95,7 +103,8 @@ public final class GanExample implements Callable<Integer> {
     Mixture2D mixture = dataset == Dataset.ring ? Mixture2D.ring() : Mixture2D.grid();
     MultiLayerNetwork g = new MultiLayerNetwork(GanModels.generator2d(latent, setting.adam(), seed));
     MultiLayerNetwork d =
-        new MultiLayerNetwork(GanModels.discriminator2d(sn, setting.adam(), seed + 1));
+        new MultiLayerNetwork(
+            GanModels.discriminator2d(sn, snCoefficient, setting.adam(), seed + 1));
     g.init();
     d.init();
     GanTrainer trainer = new GanTrainer(g, d, latent);
@@ -149,6 +158,7 @@ public final class GanExample implements Callable<Integer> {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("dataset", mixture.name());
     json.put("spectral_normalization", sn);
+    json.put("sn_coefficient", sn ? snCoefficient : null);
     json.put("setting", setting.name());
     json.put("learning_rate", setting.learningRate);
     json.put("beta1", setting.beta1);

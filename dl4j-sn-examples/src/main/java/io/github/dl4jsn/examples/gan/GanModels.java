@@ -43,10 +43,23 @@ public final class GanModels {
         .build();
   }
 
-  /** The discriminator, with every weight layer passed through {@code wrap}. */
+  /** The discriminator, every weight layer spectrally normalized (c = 1) or none. */
   public static MultiLayerConfiguration discriminator2d(
       boolean spectralNorm, IUpdater updater, long seed) {
-    UnaryOperator<Layer> wrap = spectralNorm ? SpectralNormalization::wrap : l -> l;
+    return discriminator2d(spectralNorm, 1.0, updater, seed);
+  }
+
+  /**
+   * The discriminator with SN coefficient c on every weight layer (a c^4-Lipschitz network), or
+   * without SN. With c = 1 and these 0.01-wide modes the discriminator barely learns: trained
+   * alone for 600 steps against a Gaussian cloud its loss stays at 0.67 (c = 2: 0.54, c = 3: 0.45,
+   * plain: 0.20).
+   */
+  public static MultiLayerConfiguration discriminator2d(
+      boolean spectralNorm, double coefficient, IUpdater updater, long seed) {
+    UnaryOperator<Layer> wrap = spectralNorm
+        ? l -> new SpectralNormalization.Builder(l).coefficient(coefficient).build()
+        : l -> l;
     NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(DataType.FLOAT)

@@ -85,7 +85,8 @@ class GanExampleTest {
     File out = dir.resolve("gan").toFile();
     int code = new CommandLine(new GanExample()).setCaseInsensitiveEnumValuesAllowed(true)
         .execute("--dataset", "grid", "--steps", "4", "--batch-size", "16", "--log-every", "2",
-            "--eval-samples", "200", "--setting", "A", "--out", out.getPath());
+            "--eval-samples", "200", "--setting", "A", "--sn-coefficient", "2",
+            "--out", out.getPath());
     assertThat(code).isZero();
     for (String png : new String[] {"samples.png", "losses.png", "modes.png", "sigma.png"}) {
       assertThat(ImageIO.read(new File(out, png))).as(png).isNotNull();
@@ -94,6 +95,7 @@ class GanExampleTest {
         "metrics.json")));
     assertThat(json.get("dataset").asText()).isEqualTo("grid");
     assertThat(json.get("n_dis").asInt()).isEqualTo(5);
+    assertThat(json.get("sn_coefficient").asDouble()).isEqualTo(2.0);
     assertThat(json.get("metrics").get("modes").asInt()).isEqualTo(25);
     assertThat(json.get("final_sigma").size()).isEqualTo(4);
   }
