@@ -72,7 +72,11 @@ public class SpectralNormLayer implements Layer {
   private int epochCount;
   /** The iteration count at which the power iteration last ran, or MIN_VALUE. */
   private int iteratedAt = Integer.MIN_VALUE;
-  /** True between a training-mode forward and its backprop: W_SN is current. */
+  /**
+   * True between a forward pass and its backprop: the W_SN buffer holds what that forward used,
+   * and backprop must use the same (a FrozenLayerWithBackprop, for example, runs the forward in
+   * inference mode and then backprops).
+   */
   private boolean preparedForBackprop;
   /** While true, training-mode uses do not run the power iteration (runtime state, not saved). */
   private boolean powerIterationPaused;
@@ -284,7 +288,7 @@ public class SpectralNormLayer implements Layer {
   @Override
   public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
     INDArray out = withNormalizedWeights(training, () -> inner.activate(training, workspaceMgr));
-    preparedForBackprop = training;
+    preparedForBackprop = true;
     return out;
   }
 
@@ -541,6 +545,9 @@ public class SpectralNormLayer implements Layer {
   @Override
   public void setInput(INDArray input, LayerWorkspaceMgr workspaceMgr) {
     inner.setInput(input, workspaceMgr);
+    // New input: an earlier forward's W_SN does not belong to the next backprop. (A network sets
+    // its output layer's input this way before backprop, without calling activate.)
+    preparedForBackprop = false;
   }
 
   @Override

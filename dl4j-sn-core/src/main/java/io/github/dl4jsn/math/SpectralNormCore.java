@@ -90,6 +90,7 @@ public final class SpectralNormCore {
   private final INDArray divisor;
   private final INDArray gate;
   private final INDArray inner;
+  private final INDArray preClip;
   // The same scalars in the network's type (aliases in DOUBLE): element-wise ops between arrays
   // of different types take a slow generic path in ND4J M2.1 (12x slower for W / s in FLOAT).
   private final INDArray normT;
@@ -135,6 +136,7 @@ public final class SpectralNormCore {
       divisor = Nd4j.scalar(DataType.DOUBLE, 1.0);
       gate = Nd4j.scalar(DataType.DOUBLE, 1.0);
       inner = Nd4j.scalar(DataType.DOUBLE, 0.0);
+      preClip = Nd4j.scalar(DataType.DOUBLE, 1.0);
       boolean same = dataType == DataType.DOUBLE;
       normT = same ? norm : Nd4j.scalar(dataType, 1.0);
       divisorT = same ? divisor : Nd4j.scalar(dataType, 1.0);
@@ -270,17 +272,8 @@ public final class SpectralNormCore {
     if (coefficient != 1.0) {
       Nd4j.exec(new ScalarDivision(divisor, null, divisor, coefficient));
     }
-    if (!inference) {
-      // gate = -1/c where s follows sigma, 0 where the floor or the clip holds it constant.
-      Nd4j.exec(new Abs(sigma, gate));
-      Nd4j.exec(new Step(gate, gate, floor));
-      if (clipOnly) {
-        Nd4j.exec(new Step(divisor, inner, 1.0));
-        Nd4j.exec(new MulOp(gate, inner, gate));
-      }
-      Nd4j.exec(new ScalarMultiplication(gate, null, gate, -1.0 / coefficient));
-    }
     if (clipOnly) {
+      preClip.assign(divisor); // for the gate in correctGradient
       Nd4j.exec(new ScalarMax(divisor, null, divisor, 1.0));
     }
     typed(divisor, divisorT);
@@ -290,7 +283,7 @@ public final class SpectralNormCore {
 
   /**
    * Maps dL/dW_SN to dL/dW in place: {@code G = (G - gate * <G, W_SN> * reshape(u v^T) / c) / s}.
-   * Must follow a training-mode {@link #normalize} for the same W, u and v.
+   * Must follow the {@link #normalize} that produced the W_SN the forward pass used.
    *
    * @param gradient the gradient view of W; may be a reshaped view of W's shape (Conv1D)
    */
@@ -299,6 +292,14 @@ public final class SpectralNormCore {
     if (!Arrays.equals(g.shape(), weightSn.shape())) {
       g = gradient.reshape(weightSn.ordering(), weightSn.shape());
     }
+    // gate = -1/c where s follows sigma, 0 where the floor or the clip holds it constant.
+    Nd4j.exec(new Abs(sigma, gate));
+    Nd4j.exec(new Step(gate, gate, floor));
+    if (clipOnly) {
+      Nd4j.exec(new Step(preClip, inner, 1.0));
+      Nd4j.exec(new MulOp(gate, inner, gate));
+    }
+    Nd4j.exec(new ScalarMultiplication(gate, null, gate, -1.0 / coefficient));
     long n = g.length();
     Nd4j.exec(new Dot(g.reshape(g.ordering(), new long[] {n}),
         weightSn.reshape(weightSn.ordering(), new long[] {n}), inner));

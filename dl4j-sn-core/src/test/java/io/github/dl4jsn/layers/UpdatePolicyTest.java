@@ -97,6 +97,46 @@ class UpdatePolicyTest {
   }
 
   @Test
+  void outputLayerStillIteratesWhenInferenceRunsBetweenTrainingSteps() {
+    MultiLayerNetwork net = new MultiLayerNetwork(mlp(GradientNormalization.None, 1));
+    net.init();
+    DataSet data = Nets.clusters(32, 8, DataType.DOUBLE);
+    for (int step = 0; step < 3; step++) {
+      net.output(data.getFeatures(), false); // monitoring between steps
+      INDArray[] expected = expectedAfter(net, 1, 1);
+      net.fit(data);
+      assertClose("output layer u", net.getLayer(1).getParam("uW"), expected[0], 1e-14);
+    }
+  }
+
+  @Test
+  void frozenLayerWithBackpropAroundSnFreezesWeightsAndVectors() {
+    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+        .seed(3)
+        .dataType(DataType.DOUBLE)
+        .updater(new Adam(1e-2))
+        .activation(Activation.TANH)
+        .list()
+        .layer(new org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop(
+            SpectralNormalization.wrap(new DenseLayer.Builder().nOut(16).build())))
+        .layer(SpectralNormalization.wrap(new DenseLayer.Builder().nOut(16).build()))
+        .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(4)
+            .activation(Activation.SOFTMAX).build())
+        .setInputType(InputType.feedForward(8))
+        .build();
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    INDArray frozen = net.getLayer(0).params().dup();
+    INDArray trainable = net.getLayer(1).params().dup();
+    DataSet data = Nets.clusters(32, 9, DataType.DOUBLE);
+    for (int i = 0; i < 5; i++) {
+      net.fit(data);
+    }
+    assertThat(net.getLayer(0).params()).as("frozen W, b, u and v").isEqualTo(frozen);
+    assertThat(net.getLayer(1).params()).as("the next SN layer trains").isNotEqualTo(trainable);
+  }
+
+  @Test
   void zeroPowerIterationsFreezeUAndV() {
     MultiLayerNetwork net = new MultiLayerNetwork(mlp(GradientNormalization.None, 0));
     net.init();
