@@ -78,7 +78,7 @@ public final class SpectralNorm {
    */
   public static Map<String, Double> sigmas(Model model) {
     Map<String, Double> out = new LinkedHashMap<>();
-    for (SpectralNormLayer l : layers(model)) {
+    for (SpectralNormLayer l : SpectralNormLayer.allIn(model)) {
       for (String key : l.normalizedKeys()) {
         out.put(name(l) + "/" + key, l.sigma(key).getDouble());
       }
@@ -92,7 +92,7 @@ public final class SpectralNorm {
    */
   public static Map<String, Double> exactSigmas(Model model) {
     Map<String, Double> out = new LinkedHashMap<>();
-    for (SpectralNormLayer l : layers(model)) {
+    for (SpectralNormLayer l : SpectralNormLayer.allIn(model)) {
       for (NormalizedWeight nw : l.getSpectralNormConfig().normalizedWeights()) {
         INDArray weightSn = l.normalizedWeight(nw.key());
         out.put(name(l) + "/" + nw.key(),
@@ -153,25 +153,6 @@ public final class SpectralNorm {
     } else if (from.numParams() > 0) {
       to.setParams(from.params());
     }
-  }
-
-  private static Iterable<SpectralNormLayer> layers(Model model) {
-    org.deeplearning4j.nn.api.Layer[] all;
-    if (model instanceof MultiLayerNetwork) {
-      all = ((MultiLayerNetwork) model).getLayers();
-    } else if (model instanceof ComputationGraph) {
-      all = ((ComputationGraph) model).getLayers();
-    } else {
-      throw new IllegalArgumentException(
-          "Expected a MultiLayerNetwork or ComputationGraph, got " + model);
-    }
-    java.util.List<SpectralNormLayer> out = new java.util.ArrayList<>();
-    for (org.deeplearning4j.nn.api.Layer l : all) {
-      if (l instanceof SpectralNormLayer) {
-        out.add((SpectralNormLayer) l);
-      }
-    }
-    return out;
   }
 
   private static String name(SpectralNormLayer l) {

@@ -190,6 +190,18 @@ public class SpectralNormLayer implements Layer {
    * @return the number of layers affected
    */
   public static int setPowerIterationPaused(Model model, boolean paused) {
+    List<SpectralNormLayer> layers = allIn(model);
+    for (SpectralNormLayer l : layers) {
+      l.setPowerIterationPaused(paused);
+    }
+    return layers.size();
+  }
+
+  /**
+   * The spectrally normalized layers of a MultiLayerNetwork or ComputationGraph, in layer order
+   * (or the layer itself, if given one).
+   */
+  public static List<SpectralNormLayer> allIn(Model model) {
     Layer[] layers;
     if (model instanceof MultiLayerNetwork) {
       layers = ((MultiLayerNetwork) model).getLayers();
@@ -201,14 +213,13 @@ public class SpectralNormLayer implements Layer {
       throw new IllegalArgumentException(
           "Expected a MultiLayerNetwork, ComputationGraph or layer, got " + model);
     }
-    int n = 0;
+    List<SpectralNormLayer> out = new ArrayList<>();
     for (Layer l : layers) {
       if (l instanceof SpectralNormLayer) {
-        ((SpectralNormLayer) l).setPowerIterationPaused(paused);
-        n++;
+        out.add((SpectralNormLayer) l);
       }
     }
-    return n;
+    return out;
   }
 
   private Slot slot(String key) {

@@ -1,5 +1,6 @@
 package io.github.dl4jsn.examples;
 
+import io.github.dl4jsn.SpectralNorm;
 import io.github.dl4jsn.conf.SpectralNormalization;
 import java.io.File;
 import java.io.IOException;
@@ -154,7 +155,7 @@ public final class QuickstartExample implements Callable<Integer> {
         plainNanos.add(t2 - t1);
       }
       if (step % logEvery == 0 || step == steps) {
-        Map<String, Double> s = Sigmas.of(sn);
+        Map<String, Double> s = SpectralNorm.sigmas(sn);
         final int at = step;
         s.forEach((k, v) -> sigmaSeries.computeIfAbsent(k, XYSeries::new).add(at, v));
         snLoss.add(step, sn.score());
@@ -171,7 +172,7 @@ public final class QuickstartExample implements Callable<Integer> {
     System.out.println("Spectral normalization quickstart (8-Gaussian ring, " + steps + " steps)");
     System.out.printf("  test accuracy with SN: %.4f%n", eval.accuracy());
     System.out.println("  sigma per layer (u^T M v from the stored vectors; W_SN = W / sigma):");
-    Sigmas.of(sn).forEach((k, v) -> System.out.printf("    %-12s %.6f%n", k, v));
+    SpectralNorm.sigmas(sn).forEach((k, v) -> System.out.printf("    %-12s %.6f%n", k, v));
     if (plain != null) {
       Evaluation plainEval = evaluate(plain, test);
       double a = median(snNanos) / 1e6;

@@ -1,7 +1,7 @@
 package io.github.dl4jsn.examples.gan;
 
+import io.github.dl4jsn.SpectralNorm;
 import io.github.dl4jsn.examples.Charts;
-import io.github.dl4jsn.examples.Sigmas;
 import java.io.File;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -128,7 +128,7 @@ public final class GanExample implements Callable<Integer> {
       if (step % logEvery == 0 || step == steps) {
         final int at = step;
         Metrics2D m = Metrics2D.of(trainer.sample(evalSamples), mixture);
-        Map<String, Double> s = Sigmas.of(d);
+        Map<String, Double> s = SpectralNorm.sigmas(d);
         s.forEach((key, v) -> sigmas.computeIfAbsent(key, XYSeries::new).add(at, v));
         losses.get("discriminator").add(step, trainer.discriminatorLoss());
         losses.get("generator (non-saturating)").add(step, gLoss);
@@ -172,7 +172,7 @@ public final class GanExample implements Callable<Integer> {
     json.put("seed", seed);
     json.put("train_seconds", seconds);
     json.put("metrics", metrics.toMap());
-    json.put("final_sigma", Sigmas.of(d));
+    json.put("final_sigma", SpectralNorm.sigmas(d));
     File metricsFile = new File(out, "metrics.json");
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(metricsFile, json);
 
