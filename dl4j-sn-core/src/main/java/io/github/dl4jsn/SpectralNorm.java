@@ -14,6 +14,11 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
+import org.deeplearning4j.nn.layers.recurrent.BidirectionalLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -66,10 +71,39 @@ public final class SpectralNorm {
   }
 
   private static void wrapIfPicked(NeuralNetConfiguration layerConf, Predicate<Layer> pick) {
-    Layer layer = layerConf.getLayer();
-    if (isNormalizable(layer) && pick.test(layer)) {
-      layerConf.setLayer(SpectralNormalization.wrap(layer));
+    Layer wrapped = wrapped(layerConf.getLayer(), pick);
+    if (wrapped != null) {
+      layerConf.setLayer(wrapped);
     }
+  }
+
+  /**
+   * The spectrally normalized form of a layer configuration, or null to leave it: a supported
+   * layer is wrapped; a Bidirectional or LastTimeStep of a supported recurrent layer keeps its
+   * wrapper around {@link SpectralNormalization#wrapRecurrent} of the recurrent layer.
+   */
+  private static Layer wrapped(Layer layer, Predicate<Layer> pick) {
+    if (isNormalizable(layer) && pick.test(layer)) {
+      return SpectralNormalization.wrap(layer);
+    }
+    if (layer instanceof Bidirectional) {
+      Bidirectional b = (Bidirectional) layer;
+      if (isNormalizable(b.getFwd()) && pick.test(b.getFwd())) {
+        Bidirectional out =
+            new Bidirectional(b.getMode(), SpectralNormalization.wrapRecurrent(b.getFwd()));
+        out.setLayerName(b.getLayerName());
+        return out;
+      }
+    }
+    if (layer instanceof LastTimeStep) {
+      Layer inner = ((LastTimeStep) layer).getUnderlying();
+      if (isNormalizable(inner) && pick.test(inner)) {
+        LastTimeStep out = new LastTimeStep(SpectralNormalization.wrapRecurrent(inner));
+        out.setLayerName(layer.getLayerName());
+        return out;
+      }
+    }
+    return null;
   }
 
   /**
@@ -78,9 +112,9 @@ public final class SpectralNorm {
    */
   public static Map<String, Double> sigmas(Model model) {
     Map<String, Double> out = new LinkedHashMap<>();
-    for (SpectralNormLayer l : SpectralNormLayer.allIn(model)) {
-      for (String key : l.normalizedKeys()) {
-        out.put(name(l) + "/" + key, l.sigma(key).getDouble());
+    for (Map.Entry<String, SpectralNormLayer> e : SpectralNormLayer.named(model).entrySet()) {
+      for (String key : e.getValue().normalizedKeys()) {
+        out.put(e.getKey() + "/" + key, e.getValue().sigma(key).getDouble());
       }
     }
     return out;
@@ -92,10 +126,11 @@ public final class SpectralNorm {
    */
   public static Map<String, Double> exactSigmas(Model model) {
     Map<String, Double> out = new LinkedHashMap<>();
-    for (SpectralNormLayer l : SpectralNormLayer.allIn(model)) {
+    for (Map.Entry<String, SpectralNormLayer> e : SpectralNormLayer.named(model).entrySet()) {
+      SpectralNormLayer l = e.getValue();
       for (NormalizedWeight nw : l.getSpectralNormConfig().normalizedWeights()) {
-        INDArray weightSn = l.normalizedWeight(nw.key());
-        out.put(name(l) + "/" + nw.key(),
+        INDArray weightSn = nw.normalizedPart(l.normalizedWeight(nw.key()));
+        out.put(e.getKey() + "/" + nw.key(),
             SingularValues.largest(nw.layout().matrix(weightSn)));
       }
     }
@@ -137,25 +172,75 @@ public final class SpectralNorm {
   }
 
   private static void unwrap(NeuralNetConfiguration layerConf) {
-    if (layerConf.getLayer() instanceof SpectralNormalization) {
-      layerConf.setLayer(((SpectralNormalization) layerConf.getLayer()).getUnderlying().clone());
+    layerConf.setLayer(unwrapped(layerConf.getLayer()));
+  }
+
+  /** The layer configuration without spectral normalization, at any depth of DL4J wrappers. */
+  private static Layer unwrapped(Layer layer) {
+    SpectralNormalization sn = SpectralNormalization.of(layer);
+    if (sn != null) {
+      Layer inner = sn.getUnderlying().clone();
+      inner.setLayerName(layer.getLayerName());
+      return inner;
     }
+    if (layer instanceof Bidirectional) {
+      Bidirectional b = (Bidirectional) layer;
+      if (SpectralNormalization.of(b.getFwd()) != null) {
+        Bidirectional out = new Bidirectional(b.getMode(), unwrapped(b.getFwd()));
+        out.setLayerName(b.getLayerName());
+        return out;
+      }
+    }
+    if (layer instanceof BaseWrapperLayer) {
+      BaseWrapperLayer w = (BaseWrapperLayer) layer.clone();
+      w.setUnderlying(unwrapped(w.getUnderlying()));
+      return w;
+    }
+    if (layer instanceof FrozenLayer) {
+      FrozenLayer f = new FrozenLayer(unwrapped(((FrozenLayer) layer).getLayer()));
+      f.setLayerName(layer.getLayerName());
+      return f;
+    }
+    return layer;
   }
 
   private static void copyBaked(org.deeplearning4j.nn.api.Layer from,
       org.deeplearning4j.nn.api.Layer to) {
-    if (from instanceof SpectralNormLayer) {
-      SpectralNormLayer sn = (SpectralNormLayer) from;
-      for (Map.Entry<String, INDArray> e : sn.getInnerLayer().paramTable().entrySet()) {
-        boolean normalized = sn.normalizedKeys().contains(e.getKey());
-        to.setParam(e.getKey(), normalized ? sn.normalizedWeight(e.getKey()) : e.getValue());
-      }
-    } else if (from.numParams() > 0) {
-      to.setParams(from.params());
+    for (Map.Entry<String, INDArray> e : bakedParams(from).entrySet()) {
+      to.setParam(e.getKey(), e.getValue());
     }
   }
 
-  private static String name(SpectralNormLayer l) {
-    return l.conf().getLayer().getLayerName();
+  /**
+   * A layer's parameters as the baked layer holds them: W_SN in place of each normalized W, no u
+   * or v, the rest unchanged; keys as the layer's own param table (with f/b prefixes inside a
+   * Bidirectional layer).
+   */
+  private static Map<String, INDArray> bakedParams(org.deeplearning4j.nn.api.Layer layer) {
+    Map<String, INDArray> out = new LinkedHashMap<>();
+    if (layer instanceof SpectralNormLayer) {
+      SpectralNormLayer sn = (SpectralNormLayer) layer;
+      for (Map.Entry<String, INDArray> e : sn.getInnerLayer().paramTable().entrySet()) {
+        boolean normalized = sn.normalizedKeys().contains(e.getKey());
+        out.put(e.getKey(), normalized ? sn.normalizedWeight(e.getKey()) : e.getValue());
+      }
+    } else if (layer instanceof org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer) {
+      out.putAll(bakedParams(
+          ((org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer) layer).getUnderlying()));
+    } else if (layer instanceof BidirectionalLayer) {
+      for (Map.Entry<String, SpectralNormLayer> e :
+          SpectralNormLayer.named(layer).entrySet()) {
+        String prefix = e.getKey().endsWith("/fwd") ? "f" : "b";
+        for (Map.Entry<String, INDArray> p : bakedParams(e.getValue()).entrySet()) {
+          out.put(prefix + p.getKey(), p.getValue());
+        }
+      }
+      if (out.isEmpty()) {
+        out.putAll(layer.paramTable());
+      }
+    } else {
+      out.putAll(layer.paramTable());
+    }
+    return out;
   }
 }

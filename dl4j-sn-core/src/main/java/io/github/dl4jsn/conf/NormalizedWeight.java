@@ -2,20 +2,40 @@ package io.github.dl4jsn.conf;
 
 import io.github.dl4jsn.math.WeightLayout;
 import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One weight parameter that a {@link SpectralNormalization} normalizes: its key in the inner
  * layer's param table, its layout and its shape, plus the keys of its persistent vectors.
+ *
+ * <p>Usually the whole parameter is normalized. GravesLSTM's recurrent weight RW [nOut, 4 nOut +
+ * 3] ends in three peephole columns that are not part of the recurrent matrix: there only the
+ * leading {@code 4 nOut} columns are normalized ({@link #shape()} is the normalized part, {@link
+ * #paramShape()} the whole parameter), and the peepholes pass through unchanged.
  */
 public final class NormalizedWeight {
   private final String key;
   private final WeightLayout layout;
   private final long[] shape;
+  private final long[] paramShape;
 
   NormalizedWeight(String key, WeightLayout layout, long[] shape) {
+    this(key, layout, shape, shape);
+  }
+
+  NormalizedWeight(String key, WeightLayout layout, long[] shape, long[] paramShape) {
     this.key = key;
     this.layout = layout;
     this.shape = shape.clone();
+    this.paramShape = paramShape.clone();
+    if (!Arrays.equals(shape, paramShape)
+        && (shape.length != 2 || paramShape.length != 2 || shape[0] != paramShape[0]
+            || shape[1] > paramShape[1])) {
+      throw new IllegalArgumentException(
+          "A partly normalized weight must be a leading column block of a matrix, got "
+              + Arrays.toString(shape) + " of " + Arrays.toString(paramShape));
+    }
   }
 
   /** The weight's key in the inner layer, e.g. "W". */
@@ -38,9 +58,30 @@ public final class NormalizedWeight {
     return layout;
   }
 
-  /** The weight's shape in the inner layer's param table. */
+  /** The shape of the normalized part of the weight (the whole weight unless {@link #isPartial}). */
   public long[] shape() {
     return shape.clone();
+  }
+
+  /** The shape of the whole parameter in the inner layer's param table. */
+  public long[] paramShape() {
+    return paramShape.clone();
+  }
+
+  /** Whether only a leading column block of the parameter is normalized (GravesLSTM's RW). */
+  public boolean isPartial() {
+    return !Arrays.equals(shape, paramShape);
+  }
+
+  /**
+   * The normalized part of a parameter-shaped array (the parameter, its gradient or a buffer): the
+   * array itself, or a view of its leading columns.
+   */
+  public INDArray normalizedPart(INDArray paramShaped) {
+    if (!isPartial()) {
+      return paramShaped;
+    }
+    return paramShaped.get(NDArrayIndex.all(), NDArrayIndex.interval(0, shape[1]));
   }
 
   /** The length of u: M's row count. */
@@ -55,6 +96,8 @@ public final class NormalizedWeight {
 
   @Override
   public String toString() {
-    return key + Arrays.toString(shape) + " as " + layout + " (" + rows() + "x" + cols() + ")";
+    String part = isPartial() ? " (leading columns of " + Arrays.toString(paramShape) + ")" : "";
+    return key + Arrays.toString(shape) + part + " as " + layout + " (" + rows() + "x" + cols()
+        + ")";
   }
 }

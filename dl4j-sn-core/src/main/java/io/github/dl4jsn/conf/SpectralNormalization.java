@@ -2,8 +2,10 @@ package io.github.dl4jsn.conf;
 
 import io.github.dl4jsn.layers.SpectralNormLayer;
 import io.github.dl4jsn.layers.SpectralNormOutputLayer;
+import io.github.dl4jsn.layers.SpectralNormRecurrentLayer;
 import io.github.dl4jsn.math.WeightLayout;
 import io.github.dl4jsn.params.SpectralNormParamInitializer;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
@@ -11,6 +13,7 @@ import java.util.Objects;
 import org.deeplearning4j.exception.DL4JInvalidConfigException;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
+import org.deeplearning4j.nn.api.layers.RecurrentLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -23,7 +26,12 @@ import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.NoParamLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
+import org.deeplearning4j.nn.conf.layers.GravesLSTM;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
+import org.deeplearning4j.nn.params.LSTMParamInitializer;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -86,6 +94,8 @@ public class SpectralNormalization extends BaseWrapperLayer {
   private int warmupIterations = DEFAULT_WARMUP_ITERATIONS;
   private double coefficient = DEFAULT_COEFFICIENT;
   private boolean clipOnly = DEFAULT_CLIP_ONLY;
+  /** The keys to normalize, or null for the default: every weight of the inner layer. */
+  private List<String> normalize;
 
   /** For JSON deserialization; use {@link #wrap} or the {@link Builder}. */
   public SpectralNormalization() {}
@@ -97,6 +107,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
     this.warmupIterations = builder.warmupIterations;
     this.coefficient = builder.coefficient;
     this.clipOnly = builder.clipOnly;
+    this.normalize = builder.normalize == null ? null : List.copyOf(builder.normalize);
     if (builder.inner != null && builder.inner.getLayerName() != null) {
       setLayerName(builder.inner.getLayerName());
     }
@@ -111,6 +122,29 @@ public class SpectralNormalization extends BaseWrapperLayer {
    */
   public static SpectralNormalization wrap(Layer inner) {
     return new Builder(inner).build();
+  }
+
+  /**
+   * Wraps a recurrent layer (LSTM, GravesLSTM, SimpleRnn) with spectral normalization of W and RW
+   * and default settings, in the form that also works inside {@code Bidirectional} and {@code
+   * LastTimeStep}; see {@link RecurrentSpectralNormalization}.
+   */
+  public static RecurrentSpectralNormalization wrapRecurrent(Layer inner) {
+    return new Builder(inner).buildRecurrent();
+  }
+
+  /**
+   * The spectral normalization of a layer configuration: the layer itself, or the one inside a
+   * {@link RecurrentSpectralNormalization}; null for any other layer.
+   */
+  public static SpectralNormalization of(Layer layer) {
+    if (layer instanceof SpectralNormalization) {
+      return (SpectralNormalization) layer;
+    }
+    if (layer instanceof RecurrentSpectralNormalization) {
+      return ((RecurrentSpectralNormalization) layer).getSpectralNormalization();
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -161,6 +195,18 @@ public class SpectralNormalization extends BaseWrapperLayer {
     this.clipOnly = clipOnly;
   }
 
+  /**
+   * The keys of the inner layer's weights to normalize, or null for all of them (W; and RW for
+   * recurrent layers). Default: null.
+   */
+  public List<String> getNormalize() {
+    return normalize;
+  }
+
+  public void setNormalize(List<String> normalize) {
+    this.normalize = normalize == null ? null : new ArrayList<>(normalize);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Structure
 
@@ -183,15 +229,45 @@ public class SpectralNormalization extends BaseWrapperLayer {
    */
   public List<NormalizedWeight> normalizedWeights() {
     validateInner(describe());
-    Layer l = underlying;
+    List<NormalizedWeight> all = availableWeights(underlying);
+    if (normalize == null) {
+      return all;
+    }
+    List<NormalizedWeight> chosen = new ArrayList<>();
+    for (NormalizedWeight nw : all) {
+      if (normalize.contains(nw.key())) {
+        chosen.add(nw);
+      }
+    }
+    return chosen;
+  }
+
+  /** Every weight of a supported layer that spectral normalization can normalize. */
+  private static List<NormalizedWeight> availableWeights(Layer l) {
     Class<?> type = l.getClass();
-    if (type == DenseLayer.class || type == OutputLayer.class) {
+    String w = DefaultParamInitializer.WEIGHT_KEY;
+    if (type == DenseLayer.class || type == OutputLayer.class || type == RnnOutputLayer.class) {
       FeedForwardLayer f = (FeedForwardLayer) l;
-      return single(WeightLayout.DENSE, new long[] {f.getNIn(), f.getNOut()});
+      return List.of(new NormalizedWeight(w, WeightLayout.DENSE, new long[] {f.getNIn(), f.getNOut()}));
     }
     if (type == EmbeddingLayer.class || type == EmbeddingSequenceLayer.class) {
       FeedForwardLayer f = (FeedForwardLayer) l;
-      return single(WeightLayout.EMBEDDING, new long[] {f.getNIn(), f.getNOut()});
+      return List.of(
+          new NormalizedWeight(w, WeightLayout.EMBEDDING, new long[] {f.getNIn(), f.getNOut()}));
+    }
+    if (type == LSTM.class || type == GravesLSTM.class || type == SimpleRnn.class) {
+      // W [nIn, g nOut] and RW [nOut, g nOut] ('f'), g gates; M = W^T as for a dense layer.
+      // GravesLSTM's RW has 3 more columns, its peephole weights, which are not normalized.
+      FeedForwardLayer f = (FeedForwardLayer) l;
+      long nIn = f.getNIn();
+      long nOut = f.getNOut();
+      long gates = type == SimpleRnn.class ? 1 : 4;
+      long[] rw = {nOut, gates * nOut};
+      long[] rwParam = type == GravesLSTM.class ? new long[] {nOut, gates * nOut + 3} : rw;
+      return List.of(
+          new NormalizedWeight(w, WeightLayout.DENSE, new long[] {nIn, gates * nOut}),
+          new NormalizedWeight(
+              LSTMParamInitializer.RECURRENT_WEIGHT_KEY, WeightLayout.DENSE, rw, rwParam));
     }
     ConvolutionLayer c = (ConvolutionLayer) l;
     int[] k = c.getKernelSize();
@@ -200,17 +276,24 @@ public class SpectralNormalization extends BaseWrapperLayer {
           ((Convolution1DLayer) c).getRnnDataFormat() == RNNFormat.NWC
               ? WeightLayout.CONV
               : WeightLayout.CONV1D_NCW;
-      return single(layout, new long[] {c.getNOut(), c.getNIn(), k[0], 1});
+      return List.of(new NormalizedWeight(w, layout, new long[] {c.getNOut(), c.getNIn(), k[0], 1}));
     }
     if (type == Deconvolution2D.class) {
-      return single(WeightLayout.DECONV, new long[] {c.getNIn(), c.getNOut(), k[0], k[1]});
+      return List.of(
+          new NormalizedWeight(
+              w, WeightLayout.DECONV, new long[] {c.getNIn(), c.getNOut(), k[0], k[1]}));
     }
-    return single(WeightLayout.CONV, new long[] {c.getNOut(), c.getNIn(), k[0], k[1]});
+    return List.of(
+        new NormalizedWeight(w, WeightLayout.CONV, new long[] {c.getNOut(), c.getNIn(), k[0], k[1]}));
   }
 
-  private static List<NormalizedWeight> single(WeightLayout layout, long[] shape) {
-    return Collections.singletonList(
-        new NormalizedWeight(DefaultParamInitializer.WEIGHT_KEY, layout, shape));
+  /** The keys this layer normalizes by default, for a supported inner layer: W, or W and RW. */
+  public static List<String> defaultKeys(Layer inner) {
+    Class<?> type = inner.getClass();
+    if (type == LSTM.class || type == GravesLSTM.class || type == SimpleRnn.class) {
+      return List.of(DefaultParamInitializer.WEIGHT_KEY, LSTMParamInitializer.RECURRENT_WEIGHT_KEY);
+    }
+    return List.of(DefaultParamInitializer.WEIGHT_KEY);
   }
 
   /** The layer types this wrapper supports, by exact class. */
@@ -218,11 +301,15 @@ public class SpectralNormalization extends BaseWrapperLayer {
     return List.of(
         DenseLayer.class,
         OutputLayer.class,
+        RnnOutputLayer.class,
         ConvolutionLayer.class,
         Convolution1DLayer.class,
         Deconvolution2D.class,
         EmbeddingLayer.class,
-        EmbeddingSequenceLayer.class);
+        EmbeddingSequenceLayer.class,
+        LSTM.class,
+        GravesLSTM.class,
+        SimpleRnn.class);
   }
 
   /**
@@ -249,6 +336,21 @@ public class SpectralNormalization extends BaseWrapperLayer {
       throw new DL4JInvalidConfigException(
           name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
               + coefficient);
+    }
+    if (normalize != null) {
+      List<String> available = defaultKeys(underlying);
+      if (normalize.isEmpty()) {
+        throw new DL4JInvalidConfigException(
+            name + ": normalize() needs at least one key; " + underlying.getClass().getSimpleName()
+                + " has " + available);
+      }
+      for (String key : normalize) {
+        if (!available.contains(key)) {
+          throw new DL4JInvalidConfigException(
+              name + ": cannot normalize weight '" + key + "': "
+                  + underlying.getClass().getSimpleName() + " has " + available);
+        }
+      }
     }
   }
 
@@ -334,10 +436,14 @@ public class SpectralNormalization extends BaseWrapperLayer {
       conf.addVariable(nw.uKey());
       conf.addVariable(nw.vKey());
     }
-    SpectralNormLayer ret =
-        inner instanceof IOutputLayer
-            ? new SpectralNormOutputLayer(conf, this, inner, flat)
-            : new SpectralNormLayer(conf, this, inner, flat);
+    SpectralNormLayer ret;
+    if (inner instanceof IOutputLayer) {
+      ret = new SpectralNormOutputLayer(conf, this, inner, flat);
+    } else if (inner instanceof RecurrentLayer) {
+      ret = new SpectralNormRecurrentLayer(conf, this, inner, flat);
+    } else {
+      ret = new SpectralNormLayer(conf, this, inner, flat);
+    }
     if (initializeParams) {
       init.initializeVectors(this, ret.paramTable(), networkDataType);
     }
@@ -402,6 +508,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
         && warmupIterations == that.warmupIterations
         && Double.compare(coefficient, that.coefficient) == 0
         && clipOnly == that.clipOnly
+        && Objects.equals(normalize, that.normalize)
         && Objects.equals(getLayerName(), that.getLayerName())
         && Objects.equals(underlying, that.underlying);
   }
@@ -409,14 +516,16 @@ public class SpectralNormalization extends BaseWrapperLayer {
   @Override
   public int hashCode() {
     return Objects.hash(
-        powerIterations, eps, warmupIterations, coefficient, clipOnly, getLayerName(), underlying);
+        powerIterations, eps, warmupIterations, coefficient, clipOnly, normalize, getLayerName(),
+        underlying);
   }
 
   @Override
   public String toString() {
     return "SpectralNormalization(powerIterations=" + powerIterations + ", eps=" + eps
         + ", warmupIterations=" + warmupIterations + ", coefficient=" + coefficient
-        + ", clipOnly=" + clipOnly + ", underlying=" + underlying + ")";
+        + ", clipOnly=" + clipOnly + (normalize == null ? "" : ", normalize=" + normalize)
+        + ", underlying=" + underlying + ")";
   }
 
   /** Builder in the DL4J style; options are validated in {@link #build()}. */
@@ -427,6 +536,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
     private int warmupIterations = DEFAULT_WARMUP_ITERATIONS;
     private double coefficient = DEFAULT_COEFFICIENT;
     private boolean clipOnly = DEFAULT_CLIP_ONLY;
+    private List<String> normalize;
 
     /** @param inner the layer whose weights to normalize */
     public Builder(Layer inner) {
@@ -464,6 +574,16 @@ public class SpectralNormalization extends BaseWrapperLayer {
     }
 
     /**
+     * The weights to normalize, by key: for LSTM, GravesLSTM and SimpleRnn {@code "W"} (input
+     * weights) and/or {@code "RW"} (recurrent weights). Default: every weight (W, and RW where
+     * the layer has one).
+     */
+    public Builder normalize(String... keys) {
+      this.normalize = List.of(keys);
+      return this;
+    }
+
+    /**
      * Builds the configuration.
      *
      * @throws DL4JInvalidConfigException for a null, weightless, unsupported or already-wrapped
@@ -471,6 +591,17 @@ public class SpectralNormalization extends BaseWrapperLayer {
      */
     public SpectralNormalization build() {
       return new SpectralNormalization(this);
+    }
+
+    /**
+     * Builds the configuration of a recurrent layer in the form that also works inside {@code
+     * Bidirectional} and {@code LastTimeStep}; see {@link RecurrentSpectralNormalization}.
+     *
+     * @throws DL4JInvalidConfigException as {@link #build()}, or if the inner layer is not
+     *     recurrent
+     */
+    public RecurrentSpectralNormalization buildRecurrent() {
+      return new RecurrentSpectralNormalization(build());
     }
   }
 }

@@ -4,6 +4,7 @@ import io.github.dl4jsn.conf.NormalizedWeight;
 import io.github.dl4jsn.conf.SpectralNormalization;
 import io.github.dl4jsn.math.SpectralNormCore;
 import io.github.dl4jsn.params.SpectralNormParamInitializer;
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -21,12 +22,16 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.LayerHelper;
+import org.deeplearning4j.nn.layers.recurrent.BidirectionalLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.ConvexOptimizer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The implementation of {@link SpectralNormalization}: runs the inner layer with its weights
@@ -54,9 +59,36 @@ public class SpectralNormLayer implements Layer {
     INDArray uGradient;
     INDArray vGradient;
     INDArray saved;
+    /** For a partly normalized weight: the whole W_SN, peepholes included; else null. */
+    INDArray wholeSn;
 
     Slot(NormalizedWeight weight) {
       this.weight = weight;
+    }
+
+    /** The normalized part of the raw weight. */
+    INDArray raw(Layer inner) {
+      return weight.normalizedPart(inner.getParam(weight.key()));
+    }
+
+    /** Computes W_SN from the stored vectors; returns the whole normalized parameter. */
+    INDArray normalize(Layer inner, boolean afterIteration, boolean inference) {
+      INDArray param = inner.getParam(weight.key());
+      INDArray sn = core.normalize(weight.normalizedPart(param), afterIteration, inference);
+      if (wholeSn == null) {
+        return sn;
+      }
+      long from = weight.shape()[1];
+      long to = weight.paramShape()[1];
+      wholeSn
+          .get(NDArrayIndex.all(), NDArrayIndex.interval(from, to))
+          .assign(param.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)));
+      return wholeSn;
+    }
+
+    /** The whole W_SN buffer, as the last {@link #normalize} left it. */
+    INDArray normalized() {
+      return wholeSn != null ? wholeSn : core.normalizedWeight();
     }
   }
 
@@ -107,22 +139,30 @@ public class SpectralNormLayer implements Layer {
         SpectralNormParamInitializer.vectorViews(snConf, paramsView, innerParamCount);
     for (Slot s : slots) {
       INDArray w = inner.getParam(s.weight.key());
-      if (w == null || !Arrays.equals(w.shape(), s.weight.shape())) {
+      if (w == null || !Arrays.equals(w.shape(), s.weight.paramShape())) {
         throw new IllegalStateException(
             describe() + ": expected weight " + s.weight + ", found "
                 + (w == null ? "none" : Arrays.toString(w.shape())));
       }
       s.u = vectors.get(s.weight.uKey());
       s.v = vectors.get(s.weight.vKey());
+      INDArray output = null;
+      if (s.weight.isPartial()) {
+        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+          s.wholeSn = Nd4j.create(w.dataType(), w.shape(), w.ordering());
+        }
+        output = s.weight.normalizedPart(s.wholeSn);
+      }
       s.core =
           new SpectralNormCore(
               s.weight.layout(),
-              w.shape(),
+              s.weight.shape(),
               w.ordering(),
               w.dataType(),
               snConf.getEps(),
               snConf.getCoefficient(),
-              snConf.isClipOnly());
+              snConf.isClipOnly(),
+              output);
       s.core.bind(s.u, s.v);
     }
     preparedForBackprop = false;
@@ -153,7 +193,7 @@ public class SpectralNormLayer implements Layer {
    */
   public INDArray sigma(String key) {
     Slot s = slot(key);
-    s.core.normalize(inner.getParam(key), false, true);
+    s.normalize(inner, false, true);
     preparedForBackprop = false; // the shared W_SN buffer now holds the inference value
     return s.core.sigma().dup();
   }
@@ -163,7 +203,7 @@ public class SpectralNormLayer implements Layer {
    * vectors without iterating (a copy).
    */
   public INDArray normalizedWeight(String key) {
-    INDArray weightSn = slot(key).core.normalize(inner.getParam(key), false, true).dup();
+    INDArray weightSn = slot(key).normalize(inner, false, true).dup();
     preparedForBackprop = false; // the shared W_SN buffer now holds the inference value
     return weightSn;
   }
@@ -199,9 +239,18 @@ public class SpectralNormLayer implements Layer {
 
   /**
    * The spectrally normalized layers of a MultiLayerNetwork or ComputationGraph, in layer order
-   * (or the layer itself, if given one).
+   * (or the layer itself, if given one), including those inside DL4J's wrapper layers
+   * (Bidirectional, LastTimeStep, FrozenLayer, FrozenLayerWithBackprop, ...).
    */
   public static List<SpectralNormLayer> allIn(Model model) {
+    return new ArrayList<>(named(model).values());
+  }
+
+  /**
+   * As {@link #allIn}, keyed by the network's layer name; the two directions of a Bidirectional
+   * layer {@code name} are {@code name/fwd} and {@code name/bwd}.
+   */
+  public static Map<String, SpectralNormLayer> named(Model model) {
     Layer[] layers;
     if (model instanceof MultiLayerNetwork) {
       layers = ((MultiLayerNetwork) model).getLayers();
@@ -213,13 +262,36 @@ public class SpectralNormLayer implements Layer {
       throw new IllegalArgumentException(
           "Expected a MultiLayerNetwork, ComputationGraph or layer, got " + model);
     }
-    List<SpectralNormLayer> out = new ArrayList<>();
+    Map<String, SpectralNormLayer> out = new LinkedHashMap<>();
     for (Layer l : layers) {
-      if (l instanceof SpectralNormLayer) {
-        out.add((SpectralNormLayer) l);
-      }
+      String name = l.conf() == null ? null : l.conf().getLayer().getLayerName();
+      collect(l, name != null ? name : String.valueOf(l.getIndex()), out);
     }
     return out;
+  }
+
+  private static void collect(Layer l, String name, Map<String, SpectralNormLayer> out) {
+    if (l instanceof SpectralNormLayer) {
+      out.put(name, (SpectralNormLayer) l);
+    } else if (l instanceof org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer) {
+      collect(((org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer) l).getUnderlying(), name,
+          out);
+    } else if (l instanceof BidirectionalLayer) {
+      collect(bidirectionalPart(l, "fwd"), name + "/fwd", out);
+      collect(bidirectionalPart(l, "bwd"), name + "/bwd", out);
+    }
+  }
+
+  /** One direction of a BidirectionalLayer, which DL4J M2.1 keeps in private fields. */
+  static Layer bidirectionalPart(Layer bidirectional, String field) {
+    try {
+      Field f = BidirectionalLayer.class.getDeclaredField(field);
+      f.setAccessible(true);
+      return (Layer) f.get(bidirectional);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(
+          "Cannot read the " + field + " layer of a BidirectionalLayer (DL4J version change?)", e);
+    }
   }
 
   private Slot slot(String key) {
@@ -245,12 +317,11 @@ public class SpectralNormLayer implements Layer {
             && snConf.getPowerIterations() > 0
             && iteratedAt != iterationCount;
     for (Slot s : slots) {
-      INDArray w = inner.getParam(s.weight.key());
       if (iterate) {
         s.core.renormalizeU();
-        s.core.powerIterate(w, snConf.getPowerIterations());
+        s.core.powerIterate(s.raw(inner), snConf.getPowerIterations());
       }
-      s.core.normalize(w, iterate, !training);
+      s.normalize(inner, iterate, !training);
     }
     if (iterate) {
       iteratedAt = iterationCount;
@@ -261,7 +332,7 @@ public class SpectralNormLayer implements Layer {
   private void swapInNormalizedWeights() {
     Map<String, INDArray> table = inner.paramTable();
     for (Slot s : slots) {
-      s.saved = table.put(s.weight.key(), s.core.normalizedWeight());
+      s.saved = table.put(s.weight.key(), s.normalized());
     }
   }
 
@@ -312,13 +383,33 @@ public class SpectralNormLayer implements Layer {
   @Override
   public Pair<Gradient, INDArray> backpropGradient(
       INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+    return backpropWithNormalizedWeights(() -> inner.backpropGradient(epsilon, workspaceMgr));
+  }
+
+  /** Marks the W_SN buffer as the one the next backprop must use (after a forward pass). */
+  protected void forwardDone() {
+    preparedForBackprop = true;
+  }
+
+  /** Marks the W_SN buffer as not belonging to a pending backprop. */
+  protected void forwardInvalidated() {
+    preparedForBackprop = false;
+  }
+
+  /**
+   * Runs a backprop call of the inner layer on the W_SN of the forward pass that preceded it, then
+   * maps each normalized weight's gradient dL/dW_SN to dL/dW in place in the gradient view, and
+   * zeroes the vectors' gradients.
+   */
+  protected Pair<Gradient, INDArray> backpropWithNormalizedWeights(
+      Supplier<Pair<Gradient, INDArray>> call) {
     if (!preparedForBackprop) {
       prepare(true);
     }
     Pair<Gradient, INDArray> result;
     swapInNormalizedWeights();
     try {
-      result = inner.backpropGradient(epsilon, workspaceMgr);
+      result = call.get();
     } finally {
       restoreWeights();
       preparedForBackprop = false;
@@ -330,7 +421,7 @@ public class SpectralNormLayer implements Layer {
         throw new IllegalStateException(
             describe() + ": the inner layer returned no gradient for " + s.weight.key());
       }
-      s.core.correctGradient(g);
+      s.core.correctGradient(s.weight.normalizedPart(g));
       s.uGradient.assign(0);
       s.vGradient.assign(0);
       result.getFirst().setGradientFor(s.weight.uKey(), s.uGradient);

@@ -116,6 +116,30 @@ public final class SpectralNormCore {
       double eps,
       double coefficient,
       boolean clipOnly) {
+    this(layout, shape, order, dataType, eps, coefficient, clipOnly, null);
+  }
+
+  /**
+   * As the other constructor, writing W_SN into a given buffer instead of one of its own.
+   *
+   * @param output where {@link #normalize} writes W_SN: an array of {@code shape} (a view of a
+   *     larger buffer, for a partly normalized weight), allocated outside any workspace; or null to
+   *     allocate one
+   */
+  public SpectralNormCore(
+      WeightLayout layout,
+      long[] shape,
+      char order,
+      DataType dataType,
+      double eps,
+      double coefficient,
+      boolean clipOnly,
+      INDArray output) {
+    if (output != null && !Arrays.equals(output.shape(), shape)) {
+      throw new IllegalArgumentException(
+          "The output buffer must have shape " + Arrays.toString(shape) + ", got "
+              + Arrays.toString(output.shape()));
+    }
     this.layout = layout;
     this.shape = shape.clone();
     this.h = layout.rows(shape);
@@ -128,7 +152,7 @@ public final class SpectralNormCore {
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       mv = Nd4j.create(dataType, new long[] {1, h}, 'c');
       scaledU = Nd4j.create(dataType, new long[] {1, h}, 'c');
-      weightSn = Nd4j.create(dataType, this.shape, order);
+      weightSn = output != null ? output : Nd4j.create(dataType, this.shape, order);
       matrixCopy = layout.hasMatrixView() ? null : Nd4j.create(dataType, new long[] {h, w}, 'c');
       norm = Nd4j.scalar(DataType.DOUBLE, 1.0);
       norm2 = Nd4j.scalar(DataType.DOUBLE, 1.0);

@@ -36,11 +36,12 @@ public final class SpectralNormParamInitializer implements ParamInitializer {
   }
 
   private static SpectralNormalization sn(Layer layer) {
-    if (!(layer instanceof SpectralNormalization)) {
+    SpectralNormalization sn = SpectralNormalization.of(layer);
+    if (sn == null) {
       throw new IllegalArgumentException(
           "Expected a SpectralNormalization layer configuration, got " + layer);
     }
-    return (SpectralNormalization) layer;
+    return sn;
   }
 
   @Override
@@ -165,12 +166,12 @@ public final class SpectralNormParamInitializer implements ParamInitializer {
     for (NormalizedWeight nw : sn.normalizedWeights()) {
       INDArray u = params.get(nw.uKey());
       INDArray v = params.get(nw.vKey());
-      INDArray w = params.get(nw.key());
+      INDArray w = nw.normalizedPart(params.get(nw.key()));
       u.assign(Nd4j.randn(dataType, u.length()));
       v.assign(Nd4j.randn(dataType, v.length()));
       SpectralNormCore core =
           new SpectralNormCore(
-              nw.layout(), w.shape(), w.ordering(), dataType, sn.getEps(), sn.getCoefficient(),
+              nw.layout(), nw.shape(), w.ordering(), dataType, sn.getEps(), sn.getCoefficient(),
               sn.isClipOnly());
       core.bind(u, v);
       core.normalizeVectors();

@@ -11,7 +11,7 @@ import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
-import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.GravesBidirectionalLSTM;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -104,9 +104,11 @@ class ConfigurationValidationTest {
         .isInstanceOf(DL4JInvalidConfigException.class)
         .hasMessageContaining("unsupported inner layer type")
         .hasMessageContaining("BatchNormalization")
-        .hasMessageContaining("supported: DenseLayer, OutputLayer, ConvolutionLayer");
-    assertThatThrownBy(() -> SpectralNormalization.wrap(new LSTM.Builder().nOut(3).build()))
-        .hasMessageContaining("LSTM");
+        .hasMessageContaining("supported: DenseLayer, OutputLayer, RnnOutputLayer, ConvolutionLayer")
+        .hasMessageContaining("LSTM, GravesLSTM, SimpleRnn");
+    assertThatThrownBy(
+            () -> SpectralNormalization.wrap(new GravesBidirectionalLSTM.Builder().nOut(3).build()))
+        .hasMessageContaining("GravesBidirectionalLSTM");
     assertThatThrownBy(
             () -> SpectralNormalization.wrap(new DepthwiseConvolution2D.Builder(3, 3).build()))
         .hasMessageContaining("DepthwiseConvolution2D");

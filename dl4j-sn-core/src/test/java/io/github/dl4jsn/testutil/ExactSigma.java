@@ -1,5 +1,6 @@
 package io.github.dl4jsn.testutil;
 
+import io.github.dl4jsn.conf.NormalizedWeight;
 import io.github.dl4jsn.inspect.SingularValues;
 import io.github.dl4jsn.layers.SpectralNormLayer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,9 +31,14 @@ public final class ExactSigma {
 
   /** All singular values of the normalized weight, ascending. */
   public static double[] spectrumOfNormalizedWeight(SpectralNormLayer layer, String key) {
-    INDArray w = layer.normalizedWeight(key);
+    NormalizedWeight nw =
+        layer.getSpectralNormConfig().normalizedWeights().stream()
+            .filter(x -> x.key().equals(key))
+            .findFirst()
+            .orElseThrow();
+    INDArray w = nw.normalizedPart(layer.normalizedWeight(key)).dup('f');
     long[] s = w.shape();
-    switch (layer.getSpectralNormConfig().normalizedWeights().get(0).layout()) {
+    switch (nw.layout()) {
       case DENSE:
       case EMBEDDING:
         return spectrum(w);
