@@ -2,6 +2,7 @@ package io.github.dl4jsn;
 
 import io.github.dl4jsn.conf.NormalizedWeight;
 import io.github.dl4jsn.conf.SpectralNormalization;
+import io.github.dl4jsn.inspect.Lipschitz;
 import io.github.dl4jsn.inspect.SingularValues;
 import io.github.dl4jsn.layers.SpectralNormLayer;
 import java.util.LinkedHashMap;
@@ -135,6 +136,16 @@ public final class SpectralNorm {
       }
     }
     return out;
+  }
+
+  /**
+   * An upper bound on the Lipschitz constant of a feed-forward network at inference: the product
+   * over its chain of layers of each layer's bound (exact sigma of the weight it uses, times the
+   * convolution spread, times the activation's largest slope, ...). See {@link Lipschitz} for
+   * exactly what it covers; other networks are rejected with an exception naming the layer.
+   */
+  public static double lipschitzUpperBound(Model model) {
+    return Lipschitz.upperBound(model);
   }
 
   /**

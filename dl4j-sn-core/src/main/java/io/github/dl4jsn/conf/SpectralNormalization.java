@@ -229,7 +229,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
    */
   public List<NormalizedWeight> normalizedWeights() {
     validateInner(describe());
-    List<NormalizedWeight> all = availableWeights(underlying);
+    List<NormalizedWeight> all = weightsOf(underlying);
     if (normalize == null) {
       return all;
     }
@@ -242,8 +242,11 @@ public class SpectralNormalization extends BaseWrapperLayer {
     return chosen;
   }
 
-  /** Every weight of a supported layer that spectral normalization can normalize. */
-  private static List<NormalizedWeight> availableWeights(Layer l) {
+  /**
+   * Every weight of a supported layer type that spectral normalization can normalize, with its
+   * layout and shape (nIn and nOut must be set).
+   */
+  public static List<NormalizedWeight> weightsOf(Layer l) {
     Class<?> type = l.getClass();
     String w = DefaultParamInitializer.WEIGHT_KEY;
     if (type == DenseLayer.class || type == OutputLayer.class || type == RnnOutputLayer.class) {
