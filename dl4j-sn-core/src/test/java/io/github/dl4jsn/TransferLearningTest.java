@@ -97,7 +97,7 @@ class TransferLearningTest {
   void replacingAnSnLayerGoesThroughRemoveAndAdd() {
     MultiLayerNetwork net = trained();
     // DL4J's nOutReplace needs a FeedForwardLayer and rejects the wrapper:
-    assertThatThrownBy(() -> new TransferLearning.Builder(net).nOutReplace(2, 3, null).build())
+    assertThatThrownBy(() -> new TransferLearning.Builder(net).nOutReplace(2, 3, org.deeplearning4j.nn.weights.WeightInit.XAVIER).build())
         .hasMessageContaining("FeedForward");
     // What works: remove the output layer and add a new SN one.
     MultiLayerNetwork replaced = new TransferLearning.Builder(net)
