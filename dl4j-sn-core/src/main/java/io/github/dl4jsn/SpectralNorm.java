@@ -123,16 +123,14 @@ public final class SpectralNorm {
 
   /**
    * The exact largest singular value (SVD) of every normalized weight W_SN as inference uses it,
-   * keyed like {@link #sigmas}: about c once the estimate has converged.
+   * keyed like {@link #sigmas}: about c once the estimate has converged. In operator-norm mode, the
+   * convolution's operator norm with W_SN (see {@link SpectralNormLayer#exactSigma}).
    */
   public static Map<String, Double> exactSigmas(Model model) {
     Map<String, Double> out = new LinkedHashMap<>();
     for (Map.Entry<String, SpectralNormLayer> e : SpectralNormLayer.named(model).entrySet()) {
-      SpectralNormLayer l = e.getValue();
-      for (NormalizedWeight nw : l.getSpectralNormConfig().normalizedWeights()) {
-        INDArray weightSn = nw.normalizedPart(l.normalizedWeight(nw.key()));
-        out.put(e.getKey() + "/" + nw.key(),
-            SingularValues.largest(nw.layout().matrix(weightSn)));
+      for (String key : e.getValue().normalizedKeys()) {
+        out.put(e.getKey() + "/" + key, e.getValue().exactSigma(key));
       }
     }
     return out;

@@ -19,9 +19,35 @@ public final class NormalizedWeight {
   private final WeightLayout layout;
   private final long[] shape;
   private final long[] paramShape;
+  /** Operator-norm mode: u's and v's shapes (one output / input feature map); else null. */
+  private long[] uShape;
+  private long[] vShape;
 
   NormalizedWeight(String key, WeightLayout layout, long[] shape) {
     this(key, layout, shape, shape);
+  }
+
+  /** The same weight, normalized by the operator norm on feature maps of the given shapes. */
+  NormalizedWeight asOperator(long[] uShape, long[] vShape) {
+    NormalizedWeight nw = new NormalizedWeight(key, layout, shape, paramShape);
+    nw.uShape = uShape.clone();
+    nw.vShape = vShape.clone();
+    return nw;
+  }
+
+  /** Whether the weight is normalized by a convolution's operator norm. */
+  public boolean isOperatorNorm() {
+    return uShape != null;
+  }
+
+  /** Operator-norm mode: the shape of u, one output feature map with batch dimension 1. */
+  public long[] uShape() {
+    return uShape == null ? null : uShape.clone();
+  }
+
+  /** Operator-norm mode: the shape of v, one input feature map with batch dimension 1. */
+  public long[] vShape() {
+    return vShape == null ? null : vShape.clone();
   }
 
   NormalizedWeight(String key, WeightLayout layout, long[] shape, long[] paramShape) {
@@ -84,20 +110,30 @@ public final class NormalizedWeight {
     return paramShaped.get(NDArrayIndex.all(), NDArrayIndex.interval(0, shape[1]));
   }
 
-  /** The length of u: M's row count. */
+  /** The length of u: M's row count (operator norm: the output feature map's size). */
   public long rows() {
-    return layout.rows(shape);
+    return uShape != null ? length(uShape) : layout.rows(shape);
   }
 
-  /** The length of v: M's column count. */
+  /** The length of v: M's column count (operator norm: the input feature map's size). */
   public long cols() {
-    return layout.cols(shape);
+    return vShape != null ? length(vShape) : layout.cols(shape);
+  }
+
+  private static long length(long[] s) {
+    long n = 1;
+    for (long x : s) {
+      n *= x;
+    }
+    return n;
   }
 
   @Override
   public String toString() {
     String part = isPartial() ? " (leading columns of " + Arrays.toString(paramShape) + ")" : "";
-    return key + Arrays.toString(shape) + part + " as " + layout + " (" + rows() + "x" + cols()
-        + ")";
+    String how = uShape != null
+        ? " by operator norm on " + Arrays.toString(vShape) + " -> " + Arrays.toString(uShape)
+        : " as " + layout + " (" + rows() + "x" + cols() + ")";
+    return key + Arrays.toString(shape) + part + how;
   }
 }

@@ -3,6 +3,9 @@ package io.github.dl4jsn.conf;
 import io.github.dl4jsn.layers.SpectralNormLayer;
 import io.github.dl4jsn.layers.SpectralNormOutputLayer;
 import io.github.dl4jsn.layers.SpectralNormRecurrentLayer;
+import io.github.dl4jsn.math.ConvOperatorNormCore;
+import io.github.dl4jsn.math.NormEstimator;
+import io.github.dl4jsn.math.SpectralNormCore;
 import io.github.dl4jsn.math.WeightLayout;
 import io.github.dl4jsn.params.SpectralNormParamInitializer;
 import java.util.ArrayList;
@@ -16,6 +19,7 @@ import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.api.layers.RecurrentLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
 import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
@@ -60,11 +64,16 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * parameters named {@code "u" + key} and {@code "v" + key} (for W: {@code uW}, {@code vW}); they
  * are saved with the model and never touched by the updater or by regularization.
  *
- * <p>Supported inner layers and their matrix M: {@link DenseLayer} and {@link OutputLayer} (M =
- * W<sup>T</sup>, nOut x nIn), {@link EmbeddingLayer} and {@link EmbeddingSequenceLayer} (M = W,
- * nIn x nOut), {@link ConvolutionLayer} and {@link Convolution1DLayer} (M = W reshaped to nOut x
- * (nIn kH kW), see {@link WeightLayout#CONV1D_NCW} for a Conv1D quirk), {@link Deconvolution2D} (M = W permuted to [nOut, nIn, kH, kW], reshaped to nOut x
- * (nIn kH kW), like PyTorch's ConvTranspose2d with dim 1).
+ * <p>Supported inner layers and their matrix M: {@link DenseLayer}, {@link OutputLayer} and {@link
+ * RnnOutputLayer} (M = W<sup>T</sup>, nOut x nIn), {@link EmbeddingLayer} and {@link
+ * EmbeddingSequenceLayer} (M = W, nIn x nOut), {@link ConvolutionLayer} and {@link
+ * Convolution1DLayer} (M = W reshaped to nOut x (nIn kH kW), see {@link WeightLayout#CONV1D_NCW}
+ * for a Conv1D quirk), {@link Deconvolution2D} (M = W permuted to [nOut, nIn, kH, kW], reshaped to
+ * nOut x (nIn kH kW), like PyTorch's ConvTranspose2d with dim 1), and the recurrent {@link LSTM},
+ * {@link GravesLSTM} and {@link SimpleRnn}, whose input weights W and recurrent weights RW are
+ * normalized separately (M = W<sup>T</sup> and RW<sup>T</sup>; GravesLSTM's three peephole
+ * columns of RW are left alone); {@link Builder#normalize} picks the keys. Inside DL4J's {@code
+ * Bidirectional} and {@code LastTimeStep} use {@link #wrapRecurrent}.
  *
  * <p>Reference: T. Miyato, T. Kataoka, M. Koyama, Y. Yoshida, "Spectral Normalization for
  * Generative Adversarial Networks", ICLR 2018, arXiv:1802.05957.
@@ -96,6 +105,12 @@ public class SpectralNormalization extends BaseWrapperLayer {
   private boolean clipOnly = DEFAULT_CLIP_ONLY;
   /** The keys to normalize, or null for the default: every weight of the inner layer. */
   private List<String> normalize;
+  /** Whether to normalize a convolution by its operator norm rather than its reshaped kernel. */
+  private boolean operatorNorm;
+  /** Operator-norm mode: the input the layer sees (from setInputType, or given). */
+  private InputType operatorNormInputType;
+  /** Whether the operator-norm input type was given explicitly (setInputType leaves it). */
+  private boolean operatorNormInputFixed;
 
   /** For JSON deserialization; use {@link #wrap} or the {@link Builder}. */
   public SpectralNormalization() {}
@@ -108,6 +123,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
     this.coefficient = builder.coefficient;
     this.clipOnly = builder.clipOnly;
     this.normalize = builder.normalize == null ? null : List.copyOf(builder.normalize);
+    this.operatorNorm = builder.operatorNorm;
+    this.operatorNormInputType = builder.operatorNormInputType;
+    this.operatorNormInputFixed = builder.operatorNormInputType != null;
     if (builder.inner != null && builder.inner.getLayerName() != null) {
       setLayerName(builder.inner.getLayerName());
     }
@@ -207,6 +225,48 @@ public class SpectralNormalization extends BaseWrapperLayer {
     this.normalize = normalize == null ? null : new ArrayList<>(normalize);
   }
 
+  /**
+   * Whether a convolution is normalized by its operator norm on the input feature map (true) or,
+   * as in PyTorch, by the largest singular value of its reshaped kernel (false). Default: false.
+   */
+  public boolean isOperatorNorm() {
+    return operatorNorm;
+  }
+
+  public void setOperatorNorm(boolean operatorNorm) {
+    this.operatorNorm = operatorNorm;
+  }
+
+  /**
+   * Operator-norm mode: the input the convolution sees, set by the network's {@code
+   * setInputType} unless given explicitly; null until known.
+   */
+  public InputType getOperatorNormInputType() {
+    return operatorNormInputType;
+  }
+
+  public void setOperatorNormInputType(InputType operatorNormInputType) {
+    this.operatorNormInputType = operatorNormInputType;
+  }
+
+  /** Whether the operator-norm input type was given explicitly rather than by setInputType. */
+  public boolean isOperatorNormInputFixed() {
+    return operatorNormInputFixed;
+  }
+
+  public void setOperatorNormInputFixed(boolean operatorNormInputFixed) {
+    this.operatorNormInputFixed = operatorNormInputFixed;
+  }
+
+  @Override
+  public void setNIn(InputType inputType, boolean override) {
+    super.setNIn(inputType, override);
+    if (operatorNorm && (operatorNormInputType == null || override)
+        && !operatorNormInputFixed) {
+      operatorNormInputType = inputType;
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Structure
 
@@ -230,6 +290,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
   public List<NormalizedWeight> normalizedWeights() {
     validateInner(describe());
     List<NormalizedWeight> all = weightsOf(underlying);
+    if (operatorNorm) {
+      return List.of(operatorWeight(all.get(0)));
+    }
     if (normalize == null) {
       return all;
     }
@@ -290,6 +353,27 @@ public class SpectralNormalization extends BaseWrapperLayer {
         new NormalizedWeight(w, WeightLayout.CONV, new long[] {c.getNOut(), c.getNIn(), k[0], k[1]}));
   }
 
+  /** The convolution weight in operator-norm mode, with u's and v's feature-map shapes. */
+  private NormalizedWeight operatorWeight(NormalizedWeight w) {
+    if (operatorNormInputType == null) {
+      throw new DL4JInvalidConfigException(describe() + ": operatorNorm needs the input size the "
+          + "convolution sees: call setInputType on the network configuration, or give it with "
+          + "SpectralNormalization.Builder.operatorNorm(InputType)");
+    }
+    InputType out = underlying.getOutputType(-1, operatorNormInputType);
+    long[] in = operatorNormInputType.getShape(true);
+    long[] o = out.getShape(true);
+    in[0] = 1;
+    o[0] = 1;
+    for (long x : in) {
+      if (x <= 0) {
+        throw new DL4JInvalidConfigException(describe() + ": operatorNorm needs a fully known "
+            + "input size, got " + operatorNormInputType + " (give the sequence length for Conv1D)");
+      }
+    }
+    return w.asOperator(o, in);
+  }
+
   /** The keys this layer normalizes by default, for a supported inner layer: W, or W and RW. */
   public static List<String> defaultKeys(Layer inner) {
     Class<?> type = inner.getClass();
@@ -339,6 +423,12 @@ public class SpectralNormalization extends BaseWrapperLayer {
       throw new DL4JInvalidConfigException(
           name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
               + coefficient);
+    }
+    if (operatorNorm && !(underlying instanceof ConvolutionLayer
+        && List.of(ConvolutionLayer.class, Convolution1DLayer.class, Deconvolution2D.class)
+            .contains(underlying.getClass()))) {
+      throw new DL4JInvalidConfigException(name + ": operatorNorm applies to ConvolutionLayer, "
+          + "Convolution1DLayer and Deconvolution2D, not " + underlying.getClass().getSimpleName());
     }
     if (normalize != null) {
       List<String> available = defaultKeys(underlying);
@@ -402,6 +492,28 @@ public class SpectralNormalization extends BaseWrapperLayer {
   // ---------------------------------------------------------------------------------------------
   // DL4J plumbing
 
+  /**
+   * The estimator of one normalized weight: the reshaped-kernel power iteration, or the
+   * convolution operator norm in operator-norm mode.
+   *
+   * @param nw the weight, from {@link #normalizedWeights()}
+   * @param conf the network-level configuration of this layer
+   * @param order the weight parameter's order
+   * @param dataType the network's data type
+   * @param output where to write W_SN (shape {@code nw.shape()}), or null to allocate
+   */
+  public NormEstimator estimator(
+      NormalizedWeight nw, NeuralNetConfiguration conf, char order, DataType dataType,
+      INDArray output) {
+    if (nw.isOperatorNorm()) {
+      return new ConvOperatorNormCore((ConvolutionLayer) underlying, innerConfiguration(conf),
+          nw.shape(), order, nw.vShape(), nw.uShape(), dataType, eps, coefficient, clipOnly,
+          output);
+    }
+    return new SpectralNormCore(
+        nw.layout(), nw.shape(), order, dataType, eps, coefficient, clipOnly, output);
+  }
+
   /** A copy of the network-level configuration with the inner layer in place of this one. */
   public NeuralNetConfiguration innerConfiguration(NeuralNetConfiguration conf) {
     NeuralNetConfiguration inner = conf.clone();
@@ -448,7 +560,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
       ret = new SpectralNormLayer(conf, this, inner, flat);
     }
     if (initializeParams) {
-      init.initializeVectors(this, ret.paramTable(), networkDataType);
+      init.initializeVectors(this, conf, ret.paramTable(), networkDataType);
     }
     ret.setIndex(layerIndex);
     return ret;
@@ -512,6 +624,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
         && Double.compare(coefficient, that.coefficient) == 0
         && clipOnly == that.clipOnly
         && Objects.equals(normalize, that.normalize)
+        && operatorNorm == that.operatorNorm
+        && Objects.equals(operatorNormInputType, that.operatorNormInputType)
+        && operatorNormInputFixed == that.operatorNormInputFixed
         && Objects.equals(getLayerName(), that.getLayerName())
         && Objects.equals(underlying, that.underlying);
   }
@@ -519,8 +634,8 @@ public class SpectralNormalization extends BaseWrapperLayer {
   @Override
   public int hashCode() {
     return Objects.hash(
-        powerIterations, eps, warmupIterations, coefficient, clipOnly, normalize, getLayerName(),
-        underlying);
+        powerIterations, eps, warmupIterations, coefficient, clipOnly, normalize, operatorNorm,
+        operatorNormInputType, getLayerName(), underlying);
   }
 
   @Override
@@ -528,6 +643,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
     return "SpectralNormalization(powerIterations=" + powerIterations + ", eps=" + eps
         + ", warmupIterations=" + warmupIterations + ", coefficient=" + coefficient
         + ", clipOnly=" + clipOnly + (normalize == null ? "" : ", normalize=" + normalize)
+        + (operatorNorm ? ", operatorNorm on " + operatorNormInputType : "")
         + ", underlying=" + underlying + ")";
   }
 
@@ -540,6 +656,8 @@ public class SpectralNormalization extends BaseWrapperLayer {
     private double coefficient = DEFAULT_COEFFICIENT;
     private boolean clipOnly = DEFAULT_CLIP_ONLY;
     private List<String> normalize;
+    private boolean operatorNorm;
+    private InputType operatorNormInputType;
 
     /** @param inner the layer whose weights to normalize */
     public Builder(Layer inner) {
@@ -583,6 +701,29 @@ public class SpectralNormalization extends BaseWrapperLayer {
      */
     public Builder normalize(String... keys) {
       this.normalize = List.of(keys);
+      return this;
+    }
+
+    /**
+     * Normalizes a convolution (ConvolutionLayer, Convolution1DLayer, Deconvolution2D) by its
+     * operator norm, the true Lipschitz constant of the linear map on its input feature map, rather
+     * than by the largest singular value of its reshaped kernel (PyTorch's definition, which can
+     * be up to {@code sqrt(kH kW)} times smaller). The input size comes from the network's {@code
+     * setInputType}; inputs of another size are rejected at run time.
+     */
+    public Builder operatorNorm() {
+      this.operatorNorm = true;
+      return this;
+    }
+
+    /**
+     * As {@link #operatorNorm()}, for inputs of the given type (e.g. {@code
+     * InputType.convolutional(32, 32, 64)}, or {@code InputType.recurrent(channels, length)} for
+     * Conv1D); it takes precedence over {@code setInputType}.
+     */
+    public Builder operatorNorm(InputType input) {
+      this.operatorNorm = true;
+      this.operatorNormInputType = input;
       return this;
     }
 

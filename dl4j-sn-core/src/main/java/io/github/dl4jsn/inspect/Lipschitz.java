@@ -190,8 +190,11 @@ public final class Lipschitz {
       Layer inner = sn.getSpectralNormConfig().getUnderlying();
       requireFeedForward(name, inner);
       NormalizedWeight w = sn.getSpectralNormConfig().normalizedWeights().get(0);
-      double sigma = SingularValues.largest(w.layout().matrix(
-          w.normalizedPart(sn.normalizedWeight(w.key()))));
+      double sigma = sn.exactSigma(w.key());
+      if (w.isOperatorNorm()) {
+        // Already the convolution's operator norm: no kernel-spread factor.
+        return weighted(name, "operator norm(W_SN)", sigma, WeightLayout.DENSE, w.shape(), inner);
+      }
       return weighted(name, "sigma(W_SN)", sigma, w.layout(), w.shape(), inner);
     }
     requireFeedForward(name, conf);

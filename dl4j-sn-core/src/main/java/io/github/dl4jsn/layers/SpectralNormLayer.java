@@ -2,7 +2,9 @@ package io.github.dl4jsn.layers;
 
 import io.github.dl4jsn.conf.NormalizedWeight;
 import io.github.dl4jsn.conf.SpectralNormalization;
-import io.github.dl4jsn.math.SpectralNormCore;
+import io.github.dl4jsn.inspect.SingularValues;
+import io.github.dl4jsn.math.ConvOperatorNormCore;
+import io.github.dl4jsn.math.NormEstimator;
 import io.github.dl4jsn.params.SpectralNormParamInitializer;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
@@ -53,7 +55,7 @@ public class SpectralNormLayer implements Layer {
   /** One normalized weight: its core and the views of its vectors and their gradients. */
   private static final class Slot {
     final NormalizedWeight weight;
-    SpectralNormCore core;
+    NormEstimator core;
     INDArray u;
     INDArray v;
     INDArray uGradient;
@@ -153,16 +155,7 @@ public class SpectralNormLayer implements Layer {
         }
         output = s.weight.normalizedPart(s.wholeSn);
       }
-      s.core =
-          new SpectralNormCore(
-              s.weight.layout(),
-              s.weight.shape(),
-              w.ordering(),
-              w.dataType(),
-              snConf.getEps(),
-              snConf.getCoefficient(),
-              snConf.isClipOnly(),
-              output);
+      s.core = snConf.estimator(s.weight, conf, w.ordering(), w.dataType(), output);
       s.core.bind(s.u, s.v);
     }
     preparedForBackprop = false;
@@ -206,6 +199,22 @@ public class SpectralNormLayer implements Layer {
     INDArray weightSn = slot(key).normalize(inner, false, true).dup();
     preparedForBackprop = false; // the shared W_SN buffer now holds the inference value
     return weightSn;
+  }
+
+  /**
+   * The exact largest singular value of a weight's W_SN as inference uses it: by SVD of the matrix
+   * M, or, in operator-norm mode, the operator norm of the convolution with W_SN by power
+   * iteration run to convergence (relative change below 1e-10, at most 2000 iterations). About c
+   * once the estimate has converged.
+   */
+  public double exactSigma(String key) {
+    Slot s = slot(key);
+    INDArray weightSn = s.weight.normalizedPart(s.normalize(inner, false, true));
+    preparedForBackprop = false;
+    if (s.core instanceof ConvOperatorNormCore) {
+      return ((ConvOperatorNormCore) s.core).convergedOperatorNorm(weightSn.dup(), 2000, 1e-10);
+    }
+    return SingularValues.largest(s.weight.layout().matrix(weightSn));
   }
 
   /**
@@ -358,6 +367,9 @@ public class SpectralNormLayer implements Layer {
    * in an iteration), swaps it into the inner layer's param table, and restores W afterwards.
    */
   protected <T> T withNormalizedWeights(boolean training, Supplier<T> call) {
+    for (Slot s : slots) {
+      s.core.checkInput(inner.input(), describe());
+    }
     prepare(training);
     swapInNormalizedWeights();
     try {

@@ -63,7 +63,7 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * <p>Reference: T. Miyato, T. Kataoka, M. Koyama, Y. Yoshida, "Spectral Normalization for
  * Generative Adversarial Networks", ICLR 2018, arXiv:1802.05957.
  */
-public final class SpectralNormCore {
+public final class SpectralNormCore implements NormEstimator {
 
   private final WeightLayout layout;
   private final long[] shape;
@@ -199,6 +199,7 @@ public final class SpectralNormCore {
    * @param uVector u, of length h (any shape with h elements, contiguous)
    * @param vVector v, of length w
    */
+  @Override
   public void bind(INDArray uVector, INDArray vVector) {
     if (uVector.length() != h || vVector.length() != w) {
       throw new IllegalArgumentException(
@@ -210,6 +211,7 @@ public final class SpectralNormCore {
   }
 
   /** Normalizes the bound u and v in place, as PyTorch does with its random initial vectors. */
+  @Override
   public void normalizeVectors() {
     normalizeInto(u, u, eps);
     normalizeInto(v, v, eps);
@@ -241,6 +243,7 @@ public final class SpectralNormCore {
    * within rounding) and heals the collapse at the next step. Adding the smallest normal number
    * first leaves every normal element unchanged and turns an all-zero u into a uniform one.
    */
+  @Override
   public void renormalizeU() {
     Nd4j.exec(new ScalarAdd(u, null, u, tiny));
     normalizeInto(u, u, tiny);
@@ -251,6 +254,7 @@ public final class SpectralNormCore {
    * internal buffer, so {@link #normalize(INDArray, boolean)} with {@code afterIteration} can reuse
    * it.
    */
+  @Override
   public void powerIterate(INDArray weight, int n) {
     INDArray m = matrix(weight);
     for (int i = 0; i < n; i++) {
@@ -278,6 +282,7 @@ public final class SpectralNormCore {
    * sigma is {@code u^T M v / (||u|| ||v||)}: PyTorch's value wherever u and v are unit (within
    * rounding), and no collapse where tiny weights left them short (see {@link #renormalizeU}).
    */
+  @Override
   public INDArray normalize(INDArray weight, boolean afterIteration, boolean inference) {
     if (!afterIteration) {
       multiply(matrix(weight), v, mv);
@@ -311,6 +316,7 @@ public final class SpectralNormCore {
    *
    * @param gradient the gradient view of W; may be a reshaped view of W's shape (Conv1D)
    */
+  @Override
   public void correctGradient(INDArray gradient) {
     INDArray g = gradient;
     if (!Arrays.equals(g.shape(), weightSn.shape())) {
@@ -347,6 +353,7 @@ public final class SpectralNormCore {
   }
 
   /** The current sigma estimate {@code u^T M v}, a DOUBLE 0-d array (after {@link #normalize}). */
+  @Override
   public INDArray sigma() {
     return sigma;
   }
@@ -357,6 +364,7 @@ public final class SpectralNormCore {
   }
 
   /** The buffer that holds W_SN after {@link #normalize}. */
+  @Override
   public INDArray normalizedWeight() {
     return weightSn;
   }

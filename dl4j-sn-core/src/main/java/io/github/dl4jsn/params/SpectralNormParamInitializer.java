@@ -2,7 +2,7 @@ package io.github.dl4jsn.params;
 
 import io.github.dl4jsn.conf.NormalizedWeight;
 import io.github.dl4jsn.conf.SpectralNormalization;
-import io.github.dl4jsn.math.SpectralNormCore;
+import io.github.dl4jsn.math.NormEstimator;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -118,7 +118,7 @@ public final class SpectralNormParamInitializer implements ParamInitializer {
       conf.addVariable(key);
     }
     if (initializeParams) {
-      initializeVectors(sn, out, flat.dataType());
+      initializeVectors(sn, conf, out, flat.dataType());
     }
     return out;
   }
@@ -162,17 +162,15 @@ public final class SpectralNormParamInitializer implements ParamInitializer {
    * iterations on the weights in {@code params}.
    */
   public void initializeVectors(
-      SpectralNormalization sn, Map<String, INDArray> params, DataType dataType) {
+      SpectralNormalization sn, NeuralNetConfiguration conf, Map<String, INDArray> params,
+      DataType dataType) {
     for (NormalizedWeight nw : sn.normalizedWeights()) {
       INDArray u = params.get(nw.uKey());
       INDArray v = params.get(nw.vKey());
       INDArray w = nw.normalizedPart(params.get(nw.key()));
       u.assign(Nd4j.randn(dataType, u.length()));
       v.assign(Nd4j.randn(dataType, v.length()));
-      SpectralNormCore core =
-          new SpectralNormCore(
-              nw.layout(), nw.shape(), w.ordering(), dataType, sn.getEps(), sn.getCoefficient(),
-              sn.isClipOnly());
+      NormEstimator core = sn.estimator(nw, conf, w.ordering(), dataType, null);
       core.bind(u, v);
       core.normalizeVectors();
       core.powerIterate(w, sn.getWarmupIterations());
