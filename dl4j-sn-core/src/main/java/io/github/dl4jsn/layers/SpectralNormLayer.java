@@ -204,15 +204,16 @@ public class SpectralNormLayer implements Layer {
   /**
    * The exact largest singular value of a weight's W_SN as inference uses it: by SVD of the matrix
    * M, or, in operator-norm mode, the operator norm of the convolution with W_SN by power
-   * iteration run to convergence (relative change below 1e-10, at most 2000 iterations). About c
-   * once the estimate has converged.
+   * iteration run to convergence (relative change below 1e-10 in DOUBLE, 1e-6 in other types; at
+   * most 2000 iterations). About c once the estimate has converged.
    */
   public double exactSigma(String key) {
     Slot s = slot(key);
     INDArray weightSn = s.weight.normalizedPart(s.normalize(inner, false, true));
     preparedForBackprop = false;
     if (s.core instanceof ConvOperatorNormCore) {
-      return ((ConvOperatorNormCore) s.core).convergedOperatorNorm(weightSn.dup(), 2000, 1e-10);
+      double tol = weightSn.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? 1e-10 : 1e-6;
+      return ((ConvOperatorNormCore) s.core).convergedOperatorNorm(weightSn.dup(), 2000, tol);
     }
     return SingularValues.largest(s.weight.layout().matrix(weightSn));
   }
