@@ -208,12 +208,20 @@ public class SpectralNormLayer implements Layer {
    * most 2000 iterations). About c once the estimate has converged.
    */
   public double exactSigma(String key) {
+    return exactSigma(key, 2000);
+  }
+
+  /**
+   * As {@link #exactSigma(String)}, with at most {@code maxIterations} power iterations in
+   * operator-norm mode (the matrix mode's SVD ignores it).
+   */
+  public double exactSigma(String key, int maxIterations) {
     Slot s = slot(key);
     INDArray weightSn = s.weight.normalizedPart(s.normalize(inner, false, true));
     preparedForBackprop = false;
     if (s.core instanceof ConvOperatorNormCore) {
       double tol = weightSn.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? 1e-10 : 1e-6;
-      return ((ConvOperatorNormCore) s.core).convergedOperatorNorm(weightSn.dup(), 2000, tol);
+      return ((ConvOperatorNormCore) s.core).convergedOperatorNorm(weightSn.dup(), maxIterations, tol);
     }
     return SingularValues.largest(s.weight.layout().matrix(weightSn));
   }

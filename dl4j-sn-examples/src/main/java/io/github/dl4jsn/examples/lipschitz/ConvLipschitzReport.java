@@ -73,6 +73,10 @@ public final class ConvLipschitzReport implements Callable<Integer> {
   @Option(names = "--log-every", description = "Progress every N steps (default: ${DEFAULT-VALUE})")
   int logEvery = 25;
 
+  @Option(names = "--measure-iterations",
+      description = "Most power iterations when measuring operator norms (default: ${DEFAULT-VALUE})")
+  int measureIterations = 2000;
+
   @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE})")
   long seed = 1;
 
@@ -189,7 +193,8 @@ public final class ConvLipschitzReport implements Callable<Integer> {
       NormalizedWeight nw = SpectralNormalization.weightsOf(
           l.getSpectralNormConfig().getUnderlying()).get(0);
       double reshaped = SingularValues.largest(nw.layout().matrix(l.normalizedWeight("W")));
-      double operatorNorm = operator ? l.exactSigma("W") : operatorNormOf(l, seed);
+      double operatorNorm = operator ? l.exactSigma("W", measureIterations)
+          : operatorNormOf(l, seed, measureIterations);
       res.layers.add(new String[] {e.getKey(), fmt(reshaped), fmt(operatorNorm),
           fmt(operatorNorm / reshaped)});
       log.info("  {}: reshaped-kernel sigma {}, operator norm {}", e.getKey(), fmt(reshaped),
@@ -221,7 +226,7 @@ public final class ConvLipschitzReport implements Callable<Integer> {
    * The operator norm of a reshaped-mode layer's W_SN: an operator-mode twin of the layer's
    * convolution on the same input size, its weight set to W_SN, run to convergence.
    */
-  static double operatorNormOf(SpectralNormLayer l, long seed) {
+  static double operatorNormOf(SpectralNormLayer l, long seed, int maxIterations) {
     ConvolutionLayer conv = (ConvolutionLayer) l.getSpectralNormConfig().getUnderlying().clone();
     InputType in = inputTypeOf(l);
     MultiLayerNetwork twin = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
@@ -237,7 +242,7 @@ public final class ConvLipschitzReport implements Callable<Integer> {
     SpectralNormLayer t = (SpectralNormLayer) twin.getLayer(0);
     t.getInnerLayer().setParam("W", l.normalizedWeight("W"));
     // exactSigma normalizes by the twin's own estimate first; undo that to get the norm of W_SN.
-    double ofNormalized = t.exactSigma("W");
+    double ofNormalized = t.exactSigma("W", maxIterations);
     return Math.abs(ofNormalized * t.sigma("W").getDouble());
   }
 
