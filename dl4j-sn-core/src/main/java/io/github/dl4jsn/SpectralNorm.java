@@ -1,9 +1,7 @@
 package io.github.dl4jsn;
 
-import io.github.dl4jsn.conf.NormalizedWeight;
 import io.github.dl4jsn.conf.SpectralNormalization;
 import io.github.dl4jsn.inspect.Lipschitz;
-import io.github.dl4jsn.inspect.SingularValues;
 import io.github.dl4jsn.layers.SpectralNormLayer;
 import java.util.LinkedHashMap;
 import java.util.Map;

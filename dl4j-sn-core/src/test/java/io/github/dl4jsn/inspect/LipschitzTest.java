@@ -9,7 +9,6 @@ import io.github.dl4jsn.conf.SpectralNormalization;
 import io.github.dl4jsn.testutil.ExactSigma;
 import io.github.dl4jsn.testutil.Nets;
 import java.util.List;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
