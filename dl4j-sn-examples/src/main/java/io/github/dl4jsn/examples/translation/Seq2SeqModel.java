@@ -6,10 +6,10 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
 import org.deeplearning4j.nn.conf.graph.rnn.DuplicateToTimeSeriesVertex;
 import org.deeplearning4j.nn.conf.graph.rnn.LastTimeStepVertex;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -85,24 +85,26 @@ public final class Seq2SeqModel {
         .gradientNormalization(GradientNormalization.ClipL2PerLayer)
         .gradientNormalizationThreshold(clip)
         .graphBuilder()
-        .addInputs("source", "targetIn")
-        .setInputTypes(InputType.recurrent(1), InputType.recurrent(1));
+        .addInputs("source", "targetIn");
+    // No setInputTypes: it would reset the embeddings' nIn to the input width 1, so every nIn
+    // is given explicitly.
     g.addLayer("srcEmbed", new EmbeddingSequenceLayer.Builder().nIn(srcVocab).nOut(embedding)
         .build(), "source");
     String below = "srcEmbed";
     for (int i = 0; i < layers; i++) {
-      g.addLayer("enc" + i, lstm(hidden, sn), below);
+      g.addLayer("enc" + i, lstm(i == 0 ? embedding : hidden, hidden, sn), below);
       below = "enc" + i;
     }
     g.addVertex("thought", new LastTimeStepVertex("source"), below);
     g.addVertex("repeated", new DuplicateToTimeSeriesVertex("targetIn"), "thought");
     g.addLayer("tgtEmbed", new EmbeddingSequenceLayer.Builder().nIn(tgtVocab).nOut(embedding)
         .build(), "targetIn");
-    g.addLayer("dec0", lstm(hidden, sn), "tgtEmbed", "repeated");
+    g.addLayer("dec0", lstm(embedding + hidden, hidden, sn), "tgtEmbed", "repeated");
     for (int i = 1; i < layers; i++) {
-      g.addLayer("dec" + i, lstm(hidden, sn), "dec" + (i - 1));
+      g.addLayer("dec" + i, lstm(hidden, hidden, sn), "dec" + (i - 1));
     }
-    Layer out = new RnnOutputLayer.Builder(LossFunction.SPARSE_MCXENT).nOut(tgtVocab)
+    Layer out = new RnnOutputLayer.Builder(LossFunction.SPARSE_MCXENT).nIn(hidden)
+        .nOut(tgtVocab).dataFormat(RNNFormat.NCW)
         .activation(Activation.SOFTMAX).build();
     g.addLayer("out", sn ? SpectralNormalization.wrap(out) : out, "dec" + (layers - 1));
     return g.setOutputs("out").build();
@@ -127,8 +129,8 @@ public final class Seq2SeqModel {
     return new MapSchedule(ScheduleType.ITERATION, map);
   }
 
-  private static Layer lstm(int hidden, boolean sn) {
-    LSTM lstm = new LSTM.Builder().nOut(hidden).activation(Activation.TANH).build();
+  private static Layer lstm(int nIn, int hidden, boolean sn) {
+    LSTM lstm = new LSTM.Builder().nIn(nIn).nOut(hidden).dataFormat(RNNFormat.NCW).activation(Activation.TANH).build();
     return sn ? SpectralNormalization.wrap(lstm) : lstm;
   }
 }
