@@ -244,7 +244,7 @@ public final class TranslationExample implements Runnable {
             double secs = (System.nanoTime() - start) / 1e9;
             log.info("epoch {} batch {}/{}: loss {} (mean {}), lr {}, {} s", epoch + 1, b + 1,
                 batches.size(), fmt(graph.score()), fmt(lossSum / (b + 1)),
-                fmt(graph.getLearningRate("out")), fmt(secs));
+                fmt(graph.getLearningRate("srcEmbed")), fmt(secs));
           }
         }
         graph.incrementEpochCount();

@@ -154,11 +154,11 @@ class DataPipelineTest {
     Example a = new Example(new int[] {5, 4, 2}, new int[] {3, 4, 2});
     Example b = new Example(new int[] {6, 2}, new int[] {7, 2});
     org.nd4j.linalg.dataset.api.MultiDataSet m = Example.toMultiDataSet(List.of(a, b));
-    assertThat(m.getFeatures(0).toFloatVector()).containsExactly(5, 4, 2, 6, 2, 0);
-    assertThat(m.getFeaturesMaskArray(0).toFloatVector()).containsExactly(1, 1, 1, 1, 1, 0);
-    assertThat(m.getFeatures(1).toFloatVector()).containsExactly(2, 3, 4, 2, 7, 0);
-    assertThat(m.getLabels(0).toFloatVector()).containsExactly(3, 4, 2, 7, 2, 0);
-    assertThat(m.getLabelsMaskArray(0).toFloatVector()).containsExactly(1, 1, 1, 1, 1, 0);
+    assertThat(m.getFeatures(0).ravel().toFloatVector()).containsExactly(5, 4, 2, 6, 2, 0);
+    assertThat(m.getFeaturesMaskArray(0).ravel().toFloatVector()).containsExactly(1, 1, 1, 1, 1, 0);
+    assertThat(m.getFeatures(1).ravel().toFloatVector()).containsExactly(2, 3, 4, 2, 7, 0);
+    assertThat(m.getLabels(0).ravel().toFloatVector()).containsExactly(3, 4, 2, 7, 2, 0);
+    assertThat(m.getLabelsMaskArray(0).ravel().toFloatVector()).containsExactly(1, 1, 1, 1, 1, 0);
   }
 
   @Test
