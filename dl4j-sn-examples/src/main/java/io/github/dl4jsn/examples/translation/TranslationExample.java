@@ -346,9 +346,11 @@ public final class TranslationExample implements Runnable {
       Evaluation greedy = Evaluation.run(saved, pairs, 1, true);
       result.put("greedyBleu", greedy.bleuRaw);
       result.put("greedyRareWordBleu", greedy.bleuRare);
+      result.put("greedyRareWordIdentityBleu", greedy.bleuIdentity);
       result.put("greedySeconds", (System.nanoTime() - t0) / 1e9);
-      System.out.printf("%s BLEU greedy: %.2f, greedy + rare-word step: %.2f (%d sentences)%n",
-          split, 100 * greedy.bleuRaw, 100 * greedy.bleuRare, pairs.size());
+      System.out.printf("%s BLEU greedy: %.2f, greedy + rare-word step: %.2f (identity only: "
+          + "%.2f) (%d sentences)%n", split, 100 * greedy.bleuRaw, 100 * greedy.bleuRare,
+          100 * greedy.bleuIdentity, pairs.size());
       Evaluation best = greedy;
       if (beam > 1) {
         t0 = System.nanoTime();
@@ -356,9 +358,11 @@ public final class TranslationExample implements Runnable {
         result.put("beam", beam);
         result.put("beamBleu", best.bleuRaw);
         result.put("beamRareWordBleu", best.bleuRare);
+        result.put("beamRareWordIdentityBleu", best.bleuIdentity);
         result.put("beamSeconds", (System.nanoTime() - t0) / 1e9);
-        System.out.printf("%s BLEU beam %d: %.2f, beam + rare-word step: %.2f%n", split, beam,
-            100 * best.bleuRaw, 100 * best.bleuRare);
+        System.out.printf("%s BLEU beam %d: %.2f, beam + rare-word step: %.2f (identity only: "
+            + "%.2f)%n", split, beam, 100 * best.bleuRaw, 100 * best.bleuRare,
+            100 * best.bleuIdentity);
       }
       File json = outFile != null ? outFile
           : new File(model.getAbsoluteFile().getParentFile(), "eval-" + split + ".json");
@@ -503,6 +507,7 @@ public final class TranslationExample implements Runnable {
     List<List<String>> rare;
     double bleuRaw;
     double bleuRare;
+    double bleuIdentity;
 
     static Evaluation run(Saved saved, List<ParallelCorpus.Pair> pairs, int beam,
         boolean progress) {
@@ -528,6 +533,12 @@ public final class TranslationExample implements Runnable {
       }
       ev.bleuRaw = Bleu.corpus(refs, ev.raw);
       ev.bleuRare = Bleu.corpus(refs, ev.rare);
+      List<List<String>> identity = new ArrayList<>();
+      RareWords copy = RareWords.identity();
+      for (int i = 0; i < sources.size(); i++) {
+        identity.add(copy.replace(ev.raw.get(i), sources.get(i), saved.srcVocab));
+      }
+      ev.bleuIdentity = Bleu.corpus(refs, identity);
       return ev;
     }
   }
