@@ -59,7 +59,8 @@ for lang in en fr; do
   f="$(ls "$work"/lists/*_i18n_Translation-"$lang"* 2>/dev/null | head -1 || true)"
   if [ -z "$f" ]; then
     echo "fetch-ddtp: apt did not download Translation-$lang from $mirror (is i18n served there?);" \
-      "files: $(ls "$work/lists")" >&2
+      "apt said:" >&2
+    grep -E '^(W|E|Err):' "$work/update.log" | head -5 >&2 || true
     exit 1
   fi
   case "$f" in
