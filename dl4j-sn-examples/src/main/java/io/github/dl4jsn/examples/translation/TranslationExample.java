@@ -203,6 +203,9 @@ public final class TranslationExample implements Runnable {
             graph.getConfiguration().getEpochCount(),
             graph.getConfiguration().getIterationCount());
       } else {
+        if (resume) {
+          log.warn("--resume: no checkpoint {}, starting from scratch", modelFile);
+        }
         Vocabulary sv = Vocabulary.build(trainSrc, srcVocab);
         Vocabulary tv = Vocabulary.build(trainTgt, tgtVocab);
         RareWords rare = RareWords.learn(trainSrc, trainTgt, sv);
