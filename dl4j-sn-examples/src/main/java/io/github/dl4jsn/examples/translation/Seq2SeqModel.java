@@ -130,7 +130,8 @@ public final class Seq2SeqModel {
   }
 
   private static Layer lstm(int nIn, int hidden, boolean sn) {
-    LSTM lstm = new LSTM.Builder().nIn(nIn).nOut(hidden).dataFormat(RNNFormat.NCW).activation(Activation.TANH).build();
+    LSTM lstm = new LSTM.Builder().nIn(nIn).nOut(hidden).dataFormat(RNNFormat.NCW)
+        .activation(Activation.TANH).build();
     return sn ? SpectralNormalization.wrap(lstm) : lstm;
   }
 }

@@ -61,7 +61,8 @@ class DataPipelineTest {
     List<ParallelCorpus.Pair> pairs = Ddtp.shortPairs(dir.resolve("en"), dir.resolve("fr"));
     assertThat(pairs).containsExactly(
         new ParallelCorpus.Pair("aaa", "Scriptable screen reader", "lecteur d’écran scriptable"),
-        new ParallelCorpus.Pair("bbb", "shared library for foo", "bibliothèque partagée pour foo"));
+        new ParallelCorpus.Pair("bbb", "shared library for foo",
+            "bibliothèque partagée pour foo"));
   }
 
   @Test
