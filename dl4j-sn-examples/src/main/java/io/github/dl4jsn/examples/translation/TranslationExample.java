@@ -1,0 +1,548 @@
+package io.github.dl4jsn.examples.translation;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * Sequence-to-sequence translation (Sutskever et al. 2014) of Debian package short descriptions,
+ * English to French, with optional spectral normalization: {@code prepare}, {@code train},
+ * {@code eval} and {@code translate}.
+ */
+@Command(
+    name = "translation",
+    mixinStandardHelpOptions = true,
+    description = "LSTM encoder-decoder English-French translation on Debian's DDTP descriptions.",
+    subcommands = {
+        TranslationExample.Prepare.class,
+        TranslationExample.Train.class,
+        TranslationExample.Eval.class,
+        TranslationExample.Translate.class})
+public final class TranslationExample implements Runnable {
+
+  private static final Logger log = LoggerFactory.getLogger(TranslationExample.class);
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with its subcommands. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new TranslationExample()).setCaseInsensitiveEnumValuesAllowed(true);
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(),
+        "Missing command: prepare, train, eval or translate");
+  }
+
+  /** Writes the train/valid/test splits of the DDTP short descriptions. */
+  @Command(name = "prepare", mixinStandardHelpOptions = true,
+      description = "Pair, deduplicate and split the DDTP short descriptions.")
+  static final class Prepare implements Callable<Integer> {
+    @Option(names = "--data", description = "DDTP folder (default: ${DEFAULT-VALUE}).")
+    Path data = Path.of("data/ddtp");
+
+    @Option(names = "--seed", description = "Split seed (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Override
+    public Integer call() throws IOException {
+      Map<String, Object> sizes = TranslationData.prepare(data, seed, true);
+      System.out.println("splits: " + sizes);
+      return 0;
+    }
+  }
+
+  /** Trains (or resumes training of) the encoder-decoder. */
+  @Command(name = "train", mixinStandardHelpOptions = true,
+      description = "Train the encoder-decoder; saves a checkpoint every epoch.")
+  static final class Train implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", description = "DDTP folder (default: ${DEFAULT-VALUE}).")
+    Path data = Path.of("data/ddtp");
+
+    @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    File out = new File("out/translation");
+
+    @Option(names = "--resume", description = "Continue from OUT/model.zip if present.")
+    boolean resume;
+
+    @Option(names = "--epochs", description = "Total epochs (default: ${DEFAULT-VALUE}).")
+    int epochs = 8;
+
+    @Option(names = "--layers", description = "LSTM layers in encoder and decoder; the paper "
+        + "used 4 (default: ${DEFAULT-VALUE}).")
+    int layers = 1;
+
+    @Option(names = "--hidden", description = "LSTM cells per layer; the paper used 1000 "
+        + "(default: ${DEFAULT-VALUE}).")
+    int hidden = 256;
+
+    @Option(names = "--embedding", description = "Word embedding size; the paper used 1000 "
+        + "(default: ${DEFAULT-VALUE}).")
+    int embedding = 256;
+
+    @Option(names = "--src-vocab", description = "Source words kept, besides <pad>, <unk>, "
+        + "<eos> (default: ${DEFAULT-VALUE}).")
+    int srcVocab = 6000;
+
+    @Option(names = "--tgt-vocab", description = "Target words kept, besides <pad>, <unk>, "
+        + "<eos> (default: ${DEFAULT-VALUE}).")
+    int tgtVocab = 6000;
+
+    @Option(names = "--reverse-source", negatable = true, defaultValue = "true",
+        fallbackValue = "true",
+        description = "Feed the source words in reverse order (default: on; "
+            + "--no-reverse-source: forward).")
+    boolean reverse = true;
+
+    @Option(names = "--sn", description = "Spectral normalization of the LSTM weights (W, RW) "
+        + "and the output layer.")
+    boolean sn;
+
+    @Option(names = "--optimizer", description = "sgd (paper) or adam (default: "
+        + "${DEFAULT-VALUE}).")
+    Seq2SeqModel.Optimizer optimizer = Seq2SeqModel.Optimizer.sgd;
+
+    @Option(names = "--lr", description = "Learning rate (default: ${DEFAULT-VALUE}; use about "
+        + "0.001 with adam).")
+    double lr = 0.7;
+
+    @Option(names = "--halve-after", description = "SGD: epochs at full learning rate before "
+        + "halving; the paper used 5 of 7.5 (default: ${DEFAULT-VALUE}).")
+    double halveAfter = 5;
+
+    @Option(names = "--halve-every", description = "SGD: epochs between halvings (default: "
+        + "${DEFAULT-VALUE}).")
+    double halveEvery = 0.5;
+
+    @Option(names = "--clip", description = "Gradient L2 norm limit (default: ${DEFAULT-VALUE}).")
+    double clip = 5;
+
+    @Option(names = "--batch-size", description = "Minibatch size (default: ${DEFAULT-VALUE}).")
+    int batchSize = 64;
+
+    @Option(names = "--max-len", description = "Words kept per sentence (default: "
+        + "${DEFAULT-VALUE}).")
+    int maxLen = 40;
+
+    @Option(names = "--seed", description = "Random seed, also of the split (default: "
+        + "${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--log-every", description = "Progress every N minibatches (default: "
+        + "${DEFAULT-VALUE}).")
+    int logEvery = 50;
+
+    @Option(names = "--valid-sentences", description = "Validation sentences decoded "
+        + "greedily for BLEU after each epoch; 0: none (default: ${DEFAULT-VALUE}).")
+    int validSentences = 300;
+
+    @Override
+    public Integer call() throws IOException {
+      int[] positive = {epochs, layers, hidden, embedding, srcVocab, tgtVocab, batchSize, maxLen,
+          logEvery};
+      String[] names = {"--epochs", "--layers", "--hidden", "--embedding", "--src-vocab",
+          "--tgt-vocab", "--batch-size", "--max-len", "--log-every"};
+      for (int i = 0; i < positive.length; i++) {
+        if (positive[i] < 1) {
+          throw new CommandLine.ParameterException(spec.commandLine(),
+              names[i] + " must be >= 1, got " + positive[i]);
+        }
+      }
+      if (!(lr > 0) || !(clip > 0) || !(halveEvery > 0) || halveAfter < 0) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--lr, --clip and "
+            + "--halve-every must be > 0 and --halve-after >= 0, got " + lr + ", " + clip + ", "
+            + halveEvery + ", " + halveAfter);
+      }
+      if (!out.isDirectory() && !out.mkdirs()) {
+        throw new IOException("Cannot create the output folder " + out.getAbsolutePath());
+      }
+      Map<String, Object> sizes = TranslationData.prepare(data, seed, false);
+      log.info("Splits: {}", sizes);
+      List<ParallelCorpus.Pair> trainPairs = TranslationData.read(data, "train");
+      List<ParallelCorpus.Pair> validPairs = TranslationData.read(data, "valid");
+      List<List<String>> trainSrc = tokenize(trainPairs, true);
+      List<List<String>> trainTgt = tokenize(trainPairs, false);
+
+      File modelFile = new File(out, "model.zip");
+      ComputationGraph graph;
+      Saved saved;
+      if (resume && modelFile.isFile()) {
+        saved = Saved.load(modelFile);
+        graph = saved.graph;
+        log.info("Resuming {} at epoch {} (iteration {})", modelFile,
+            graph.getConfiguration().getEpochCount(),
+            graph.getConfiguration().getIterationCount());
+      } else {
+        if (resume) {
+          log.warn("--resume: no checkpoint {}, starting from scratch", modelFile);
+        }
+        Vocabulary sv = Vocabulary.build(trainSrc, srcVocab);
+        Vocabulary tv = Vocabulary.build(trainTgt, tgtVocab);
+        RareWords rare = RareWords.learn(trainSrc, trainTgt, sv);
+        int iters = (trainPairs.size() + batchSize - 1) / batchSize;
+        graph = new ComputationGraph(Seq2SeqModel.build(sv.size(), tv.size(), embedding, hidden,
+            layers, sn, optimizer, lr, iters, halveAfter, halveEvery, clip, seed));
+        graph.init();
+        HashMap<String, String> settings = new HashMap<>();
+        settings.put("reverse", Boolean.toString(reverse));
+        settings.put("maxLen", Integer.toString(maxLen));
+        settings.put("sn", Boolean.toString(sn));
+        settings.put("seed", Long.toString(seed));
+        saved = new Saved(graph, sv, tv, rare, settings);
+      }
+      boolean rev = Boolean.parseBoolean(saved.settings.get("reverse"));
+      int len = Integer.parseInt(saved.settings.get("maxLen"));
+      List<Example> train = new ArrayList<>();
+      for (int i = 0; i < trainPairs.size(); i++) {
+        train.add(Example.of(trainSrc.get(i), trainTgt.get(i), saved.srcVocab, saved.tgtVocab,
+            rev, len));
+      }
+      List<ParallelCorpus.Pair> validSubset =
+          validPairs.subList(0, Math.min(validSentences, validPairs.size()));
+      log.info("Model: {} layers x {} cells, embedding {}, vocab {} -> {}, {} parameters, sn {}, "
+              + "reverse {}, {} dictionary entries for rare words", layers, hidden, embedding,
+          saved.srcVocab.size(), saved.tgtVocab.size(), graph.numParams(), saved.settings.get("sn"),
+          rev, saved.rare.size());
+      Random rng = new Random(seed + graph.getConfiguration().getEpochCount());
+      List<Map<String, Object>> history = new ArrayList<>();
+      for (int epoch = graph.getConfiguration().getEpochCount(); epoch < epochs; epoch++) {
+        long start = System.nanoTime();
+        List<List<Example>> batches = Example.batches(train, batchSize, rng);
+        double lossSum = 0;
+        for (int b = 0; b < batches.size(); b++) {
+          MultiDataSet mds = Example.toMultiDataSet(batches.get(b));
+          graph.fit(mds);
+          lossSum += graph.score();
+          if ((b + 1) % logEvery == 0 || b == batches.size() - 1) {
+            double secs = (System.nanoTime() - start) / 1e9;
+            log.info("epoch {} batch {}/{}: loss {} (mean {}), lr {}, {} s", epoch + 1, b + 1,
+                batches.size(), fmt(graph.score()), fmt(lossSum / (b + 1)),
+                fmt(graph.getLearningRate("srcEmbed")), fmt(secs));
+          }
+        }
+        graph.incrementEpochCount();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("epoch", epoch + 1);
+        row.put("trainLoss", lossSum / batches.size());
+        row.put("seconds", seconds);
+        if (!validSubset.isEmpty()) {
+          Evaluation ev = Evaluation.run(saved, validSubset, 1, false);
+          row.put("validLoss", validLoss(graph, validSubset, saved, rev, len, batchSize));
+          row.put("validBleuGreedy", ev.bleuRaw);
+        }
+        history.add(row);
+        log.info("epoch {} done: {}", epoch + 1, row);
+        saved.save(modelFile);
+        log.info("Saved {}", modelFile);
+      }
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValue(new File(out, "train-history.json"), history);
+      return 0;
+    }
+
+    private static double validLoss(ComputationGraph graph, List<ParallelCorpus.Pair> pairs,
+        Saved saved, boolean rev, int len, int batchSize) {
+      List<Example> ex = new ArrayList<>();
+      for (ParallelCorpus.Pair p : pairs) {
+        ex.add(Example.of(Tokenizer.tokenize(p.source()), Tokenizer.tokenize(p.target()),
+            saved.srcVocab, saved.tgtVocab, rev, len));
+      }
+      double sum = 0;
+      int n = 0;
+      for (int i = 0; i < ex.size(); i += batchSize) {
+        List<Example> batch = ex.subList(i, Math.min(ex.size(), i + batchSize));
+        sum += graph.score(Example.toMultiDataSet(batch), false) * batch.size();
+        n += batch.size();
+      }
+      return sum / n;
+    }
+  }
+
+  /** Reports corpus BLEU on a split. */
+  @Command(name = "eval", mixinStandardHelpOptions = true,
+      description = "BLEU on the test split: greedy and beam, with and without the rare-word "
+          + "step.")
+  static final class Eval implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", description = "DDTP folder (default: ${DEFAULT-VALUE}).")
+    Path data = Path.of("data/ddtp");
+
+    @Option(names = "--model", description = "Model file (default: ${DEFAULT-VALUE}).")
+    File model = new File("out/translation/model.zip");
+
+    @Option(names = "--split", description = "test or valid (default: ${DEFAULT-VALUE}).")
+    String split = "test";
+
+    @Option(names = "--beam", description = "Beam size; the paper used 12 (default: "
+        + "${DEFAULT-VALUE}).")
+    int beam = 12;
+
+    @Option(names = "--limit", description = "Evaluate the first N sentences only; 0: all "
+        + "(default: ${DEFAULT-VALUE}).")
+    int limit = 0;
+
+    @Option(names = "--identity-only", description = "Rare-word step by identity only, without "
+        + "the learned dictionary.")
+    boolean identityOnly;
+
+    @Option(names = "--out", description = "Results JSON; translations go beside it as .tsv "
+        + "(default: MODEL folder/eval-SPLIT.json).")
+    File outFile;
+
+    @Override
+    public Integer call() throws IOException {
+      if (!split.equals("test") && !split.equals("valid")) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--split must be test or valid, got '" + split + "'");
+      }
+      if (beam < 1 || limit < 0) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--beam must be >= 1 and --limit >= 0, got " + beam + " and " + limit);
+      }
+      Saved saved = Saved.load(model);
+      if (identityOnly) {
+        saved = new Saved(saved.graph, saved.srcVocab, saved.tgtVocab, RareWords.identity(),
+            saved.settings);
+      }
+      List<ParallelCorpus.Pair> pairs = TranslationData.read(data, split);
+      if (limit > 0) {
+        pairs = pairs.subList(0, Math.min(limit, pairs.size()));
+      }
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("model", model.getPath());
+      result.put("split", split);
+      result.put("sentences", pairs.size());
+      result.put("settings", saved.settings);
+      long t0 = System.nanoTime();
+      Evaluation greedy = Evaluation.run(saved, pairs, 1, true);
+      result.put("greedyBleu", greedy.bleuRaw);
+      result.put("greedyRareWordBleu", greedy.bleuRare);
+      result.put("greedyRareWordIdentityBleu", greedy.bleuIdentity);
+      result.put("greedySeconds", (System.nanoTime() - t0) / 1e9);
+      System.out.printf("%s BLEU greedy: %.2f, greedy + rare-word step: %.2f (identity only: "
+          + "%.2f) (%d sentences)%n", split, 100 * greedy.bleuRaw, 100 * greedy.bleuRare,
+          100 * greedy.bleuIdentity, pairs.size());
+      Evaluation best = greedy;
+      if (beam > 1) {
+        t0 = System.nanoTime();
+        best = Evaluation.run(saved, pairs, beam, true);
+        result.put("beam", beam);
+        result.put("beamBleu", best.bleuRaw);
+        result.put("beamRareWordBleu", best.bleuRare);
+        result.put("beamRareWordIdentityBleu", best.bleuIdentity);
+        result.put("beamSeconds", (System.nanoTime() - t0) / 1e9);
+        System.out.printf("%s BLEU beam %d: %.2f, beam + rare-word step: %.2f (identity only: "
+            + "%.2f)%n", split, beam, 100 * best.bleuRaw, 100 * best.bleuRare,
+            100 * best.bleuIdentity);
+      }
+      File json = outFile != null ? outFile
+          : new File(model.getAbsoluteFile().getParentFile(), "eval-" + split + ".json");
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, result);
+      File tsv = new File(json.getPath().replaceAll("\\.json$", "") + ".tsv");
+      try (PrintWriter w = new PrintWriter(tsv, StandardCharsets.UTF_8)) {
+        for (int i = 0; i < pairs.size(); i++) {
+          w.println(pairs.get(i).source() + "\t" + String.join(" ", best.raw.get(i)) + "\t"
+              + String.join(" ", best.rare.get(i)) + "\t" + pairs.get(i).target());
+        }
+      }
+      log.info("Wrote {} and {}", json, tsv);
+      return 0;
+    }
+  }
+
+  /** Translates one sentence. */
+  @Command(name = "translate", mixinStandardHelpOptions = true,
+      description = "Translate one English sentence to French.")
+  static final class Translate implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", description = "The English text.")
+    String text;
+
+    @Option(names = "--model", description = "Model file (default: ${DEFAULT-VALUE}).")
+    File model = new File("out/translation/model.zip");
+
+    @Option(names = "--beam", description = "Beam size; 1: greedy (default: ${DEFAULT-VALUE}).")
+    int beam = 12;
+
+    @Option(names = "--no-rare-word", description = "Keep <unk> in the output.")
+    boolean noRareWord;
+
+    @Override
+    public Integer call() throws IOException {
+      if (beam < 1) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--beam must be >= 1, got " + beam);
+      }
+      Saved saved = Saved.load(model);
+      List<String> tokens = Tokenizer.tokenize(text);
+      if (tokens.isEmpty()) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "nothing to translate in '" + text + "'");
+      }
+      List<String> words = saved.decode(List.of(tokens), beam).get(0);
+      if (!noRareWord) {
+        words = saved.rare.replace(words, tokens, saved.srcVocab);
+      }
+      System.out.println(String.join(" ", words));
+      return 0;
+    }
+  }
+
+  private static List<List<String>> tokenize(List<ParallelCorpus.Pair> pairs, boolean source) {
+    List<List<String>> out = new ArrayList<>();
+    for (ParallelCorpus.Pair p : pairs) {
+      out.add(Tokenizer.tokenize(source ? p.source() : p.target()));
+    }
+    return out;
+  }
+
+  private static String fmt(double x) {
+    return String.format("%.4g", x);
+  }
+
+  /** A model file: the graph with its updater state, vocabularies, dictionary and settings. */
+  static final class Saved {
+    final ComputationGraph graph;
+    final Vocabulary srcVocab;
+    final Vocabulary tgtVocab;
+    final RareWords rare;
+    final HashMap<String, String> settings;
+
+    Saved(ComputationGraph graph, Vocabulary srcVocab, Vocabulary tgtVocab, RareWords rare,
+        HashMap<String, String> settings) {
+      this.graph = graph;
+      this.srcVocab = srcVocab;
+      this.tgtVocab = tgtVocab;
+      this.rare = rare;
+      this.settings = settings;
+    }
+
+    /** Writes the graph (with updater) and the objects with ModelSerializer. */
+    void save(File file) throws IOException {
+      File tmp = new File(file.getPath() + ".tmp");
+      ModelSerializer.writeModel(graph, tmp, true);
+      ModelSerializer.addObjectToFile(tmp, "srcVocab", srcVocab);
+      ModelSerializer.addObjectToFile(tmp, "tgtVocab", tgtVocab);
+      ModelSerializer.addObjectToFile(tmp, "rareWords", rare);
+      ModelSerializer.addObjectToFile(tmp, "settings", settings);
+      Files.move(tmp.toPath(), file.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static Saved load(File file) throws IOException {
+      if (!file.isFile()) {
+        throw new IOException("No model file " + file.getAbsolutePath() + ": run 'train' first");
+      }
+      ComputationGraph graph = ModelSerializer.restoreComputationGraph(file, true);
+      Vocabulary sv = ModelSerializer.getObjectFromFile(file, "srcVocab");
+      Vocabulary tv = ModelSerializer.getObjectFromFile(file, "tgtVocab");
+      RareWords rare = ModelSerializer.getObjectFromFile(file, "rareWords");
+      HashMap<String, String> settings = ModelSerializer.getObjectFromFile(file, "settings");
+      return new Saved(graph, sv, tv, rare, settings);
+    }
+
+    /** Decodes tokenized sources (greedy when beam is 1); the words, without {@code <eos>}. */
+    List<List<String>> decode(List<List<String>> sources, int beam) {
+      boolean rev = Boolean.parseBoolean(settings.get("reverse"));
+      int len = Integer.parseInt(settings.get("maxLen"));
+      Translator tr = new Translator(graph);
+      List<int[]> enc = new ArrayList<>();
+      for (List<String> s : sources) {
+        enc.add(Example.encodeSource(s, srcVocab, rev, len));
+      }
+      List<int[]> outs = new ArrayList<>();
+      if (beam == 1) {
+        for (int i = 0; i < enc.size(); i += 64) {
+          outs.addAll(tr.greedy(enc.subList(i, Math.min(enc.size(), i + 64)), 2 * len + 10));
+        }
+      } else {
+        for (int[] e : enc) {
+          outs.add(tr.beam(e, beam, 2 * len + 10));
+        }
+      }
+      List<List<String>> words = new ArrayList<>();
+      for (int[] o : outs) {
+        List<String> w = new ArrayList<>();
+        for (int i : o) {
+          w.add(tgtVocab.word(i));
+        }
+        words.add(w);
+      }
+      return words;
+    }
+  }
+
+  /** Translations of pairs and their corpus BLEU, raw and after the rare-word step. */
+  static final class Evaluation {
+    List<List<String>> raw;
+    List<List<String>> rare;
+    double bleuRaw;
+    double bleuRare;
+    double bleuIdentity;
+
+    static Evaluation run(Saved saved, List<ParallelCorpus.Pair> pairs, int beam,
+        boolean progress) {
+      List<List<String>> sources = tokenize(pairs, true);
+      List<List<List<String>>> refs = new ArrayList<>();
+      for (ParallelCorpus.Pair p : pairs) {
+        refs.add(List.of(Tokenizer.tokenize(p.target())));
+      }
+      Evaluation ev = new Evaluation();
+      ev.raw = new ArrayList<>();
+      int chunk = beam == 1 ? 512 : 100;
+      long start = System.nanoTime();
+      for (int i = 0; i < sources.size(); i += chunk) {
+        ev.raw.addAll(saved.decode(sources.subList(i, Math.min(sources.size(), i + chunk)), beam));
+        if (progress) {
+          log.info("decoded {}/{} ({}), {} s", ev.raw.size(), sources.size(),
+              beam == 1 ? "greedy" : "beam " + beam, fmt((System.nanoTime() - start) / 1e9));
+        }
+      }
+      ev.rare = new ArrayList<>();
+      for (int i = 0; i < sources.size(); i++) {
+        ev.rare.add(saved.rare.replace(ev.raw.get(i), sources.get(i), saved.srcVocab));
+      }
+      ev.bleuRaw = Bleu.corpus(refs, ev.raw);
+      ev.bleuRare = Bleu.corpus(refs, ev.rare);
+      List<List<String>> identity = new ArrayList<>();
+      RareWords copy = RareWords.identity();
+      for (int i = 0; i < sources.size(); i++) {
+        identity.add(copy.replace(ev.raw.get(i), sources.get(i), saved.srcVocab));
+      }
+      ev.bleuIdentity = Bleu.corpus(refs, identity);
+      return ev;
+    }
+  }
+}

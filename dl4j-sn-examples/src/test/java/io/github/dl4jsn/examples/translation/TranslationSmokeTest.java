@@ -1,0 +1,118 @@
+package io.github.dl4jsn.examples.translation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+/**
+ * The CI smoke mode: the whole pipeline on 36 made-up pairs in DDTP format (no network): prepare,
+ * train a few epochs with SN, resume, decode greedily and with a beam, BLEU, translate.
+ */
+class TranslationSmokeTest {
+
+  @TempDir Path dir;
+
+  private int run(ByteArrayOutputStream stdout, String... args) throws Exception {
+    PrintStream old = System.out;
+    try {
+      System.setOut(new PrintStream(stdout, true, "UTF-8"));
+      return TranslationExample.commandLine().execute(args);
+    } finally {
+      System.setOut(old);
+    }
+  }
+
+  @Test
+  void trainResumeEvalAndTranslateOnATinyCorpus() throws Exception {
+    Path data = dir.resolve("ddtp");
+    Files.createDirectories(data);
+    for (String lang : new String[] {"en", "fr"}) {
+      try (InputStream in = getClass().getResourceAsStream("smoke-Translation-" + lang)) {
+        Files.copy(in, data.resolve("Translation-" + lang));
+      }
+    }
+    Path out = dir.resolve("out");
+    String[] train = {"train", "--data", data.toString(), "--out", out.toString(), "--layers", "2",
+        "--hidden", "32", "--embedding", "16", "--src-vocab", "40", "--tgt-vocab", "40",
+        "--batch-size", "8", "--optimizer", "adam", "--lr", "0.01", "--sn", "--log-every", "2",
+        "--valid-sentences", "2"};
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    assertThat(run(buf, concat(train, "--epochs", "3"))).isZero();
+    JsonNode splits = new ObjectMapper().readTree(data.resolve("short/splits.json").toFile());
+    assertThat(splits.get("pairedDescriptions").asInt()).isEqualTo(36);
+    assertThat(splits.get("uniquePairs").asInt()).isEqualTo(36);
+    assertThat(splits.get("train").asInt() + splits.get("valid").asInt()
+        + splits.get("test").asInt()).isEqualTo(36);
+    assertThat(splits.get("test").asInt()).isGreaterThan(0);
+    JsonNode first = new ObjectMapper().readTree(out.resolve("train-history.json").toFile());
+    assertThat(first).hasSize(3);
+    assertThat(first.get(2).get("trainLoss").asDouble())
+        .isLessThan(first.get(0).get("trainLoss").asDouble());
+
+    // Resume: only the missing epochs run, from the saved epoch count.
+    assertThat(run(buf, concat(train, "--epochs", "5", "--resume"))).isZero();
+    JsonNode resumed = new ObjectMapper().readTree(out.resolve("train-history.json").toFile());
+    assertThat(resumed).extracting(n -> n.get("epoch").asInt()).containsExactly(4, 5);
+
+    Path model = out.resolve("model.zip");
+    assertThat(run(buf, "eval", "--data", data.toString(), "--model", model.toString(),
+        "--beam", "3")).isZero();
+    JsonNode eval = new ObjectMapper().readTree(out.resolve("eval-test.json").toFile());
+    for (String key : new String[] {"greedyBleu", "greedyRareWordBleu", "beamBleu",
+        "beamRareWordBleu"}) {
+      assertThat(eval.get(key).asDouble()).as(key).isBetween(0.0, 1.0);
+    }
+    List<String> lines = Files.readAllLines(out.resolve("eval-test.tsv"), StandardCharsets.UTF_8);
+    assertThat(lines).hasSize(splits.get("test").asInt());
+    for (String line : lines) {
+      String[] f = line.split("\t", -1);
+      assertThat(f).hasSize(4);
+      assertThat(f[1]).doesNotContain("<eos>", "<pad>");
+      assertThat(f[2]).doesNotContain("<eos>", "<pad>", "<unk>");
+    }
+    assertThat(buf.toString(StandardCharsets.UTF_8)).contains("BLEU greedy", "BLEU beam 3");
+
+    ByteArrayOutputStream tr = new ByteArrayOutputStream();
+    assertThat(run(tr, "translate", "--model", model.toString(), "--beam", "3",
+        "shared library for zorblax")).isZero();
+    String translation = tr.toString(StandardCharsets.UTF_8).trim();
+    assertThat(translation).doesNotContain("<eos>", "<pad>", "<unk>");
+  }
+
+  @Test
+  void badOptionsAreRejectedNamingTheValue() {
+    StringWriter err = new StringWriter();
+    int code = TranslationExample.commandLine().setErr(new PrintWriter(err))
+        .execute("train", "--hidden", "0", "--data", dir.toString());
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--hidden").contains("got 0");
+  }
+
+  @Test
+  void missingDataNamesTheFetchScript() {
+    StringWriter err = new StringWriter();
+    int code = TranslationExample.commandLine().setErr(new PrintWriter(err))
+        .execute("train", "--data", dir.resolve("nothing").toString(), "--out",
+            dir.resolve("o").toString());
+    assertThat(code).isNotZero();
+    assertThat(err.toString()).contains("scripts/fetch-ddtp.sh");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
