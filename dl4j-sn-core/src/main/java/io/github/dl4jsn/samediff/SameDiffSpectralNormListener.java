@@ -11,7 +11,7 @@ import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 
 /**
- * Runs the power iteration of every {@link SpectralNormDenseSD} layer of a network once per
+ * Runs the power iteration of every {@link SpectralNormSameDiffLayer} of a network once per
  * training iteration, on the layer's parameter arrays in place.
  *
  * <p>It iterates right after each update, on the new weights, which is what the next iteration's
@@ -42,15 +42,15 @@ public class SameDiffSpectralNormListener extends BaseTrainingListener {
   /** Runs one training iteration's power iterations on every SN SameDiff layer of the model. */
   public void iterate(Model model) {
     for (Layer l : layers(model)) {
-      if (!(l.conf().getLayer() instanceof SpectralNormDenseSD)) {
+      if (!(l.conf().getLayer() instanceof SpectralNormSameDiffLayer)) {
         continue;
       }
-      SpectralNormDenseSD conf = (SpectralNormDenseSD) l.conf().getLayer();
+      SpectralNormSameDiffLayer conf = (SpectralNormSameDiffLayer) l.conf().getLayer();
       if (conf.getPowerIterations() == 0) {
         continue;
       }
       SpectralNormCore core = conf.core(l.getParam(DefaultParamInitializer.WEIGHT_KEY));
-      core.bind(l.getParam(SpectralNormDenseSD.U_KEY), l.getParam(SpectralNormDenseSD.V_KEY));
+      core.bind(l.getParam("uW"), l.getParam("vW"));
       core.renormalizeU();
       core.powerIterate(l.getParam(DefaultParamInitializer.WEIGHT_KEY),
           conf.getPowerIterations());

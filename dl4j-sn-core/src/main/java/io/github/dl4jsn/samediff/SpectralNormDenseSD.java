@@ -35,7 +35,7 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * stopGradient(f)}, equal to f, with half the gradient (a canary test checks that the bug is
  * still there).
  */
-public class SpectralNormDenseSD extends SameDiffLayer {
+public class SpectralNormDenseSD extends SameDiffLayer implements SpectralNormSameDiffLayer {
 
   private static final long serialVersionUID = 1L;
 
@@ -104,8 +104,8 @@ public class SpectralNormDenseSD extends SameDiffLayer {
     core.powerIterate(w, warmupIterations);
   }
 
-  /** The maths core for this layer's weight (the same as the native wrapper's). */
-  SpectralNormCore core(INDArray w) {
+  @Override
+  public SpectralNormCore core(INDArray w) {
     return new SpectralNormCore(WeightLayout.DENSE, w.shape(), w.ordering(), w.dataType(), eps,
         coefficient, false);
   }
@@ -163,6 +163,7 @@ public class SpectralNormDenseSD extends SameDiffLayer {
   }
 
   /** Power iterations per training iteration. Default: 1. */
+  @Override
   public int getPowerIterations() {
     return powerIterations;
   }
