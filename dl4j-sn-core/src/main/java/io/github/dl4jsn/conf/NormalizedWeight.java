@@ -84,7 +84,7 @@ public final class NormalizedWeight {
     return layout;
   }
 
-  /** The shape of the normalized part of the weight (the whole weight unless {@link #isPartial}). */
+  /** The shape of the normalized part of the weight (all of it unless {@link #isPartial}). */
   public long[] shape() {
     return shape.clone();
   }

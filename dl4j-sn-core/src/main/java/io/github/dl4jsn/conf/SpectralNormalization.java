@@ -314,7 +314,8 @@ public class SpectralNormalization extends BaseWrapperLayer {
     String w = DefaultParamInitializer.WEIGHT_KEY;
     if (type == DenseLayer.class || type == OutputLayer.class || type == RnnOutputLayer.class) {
       FeedForwardLayer f = (FeedForwardLayer) l;
-      return List.of(new NormalizedWeight(w, WeightLayout.DENSE, new long[] {f.getNIn(), f.getNOut()}));
+      return List.of(
+          new NormalizedWeight(w, WeightLayout.DENSE, new long[] {f.getNIn(), f.getNOut()}));
     }
     if (type == EmbeddingLayer.class || type == EmbeddingSequenceLayer.class) {
       FeedForwardLayer f = (FeedForwardLayer) l;
@@ -342,7 +343,8 @@ public class SpectralNormalization extends BaseWrapperLayer {
           ((Convolution1DLayer) c).getRnnDataFormat() == RNNFormat.NWC
               ? WeightLayout.CONV
               : WeightLayout.CONV1D_NCW;
-      return List.of(new NormalizedWeight(w, layout, new long[] {c.getNOut(), c.getNIn(), k[0], 1}));
+      return List.of(
+          new NormalizedWeight(w, layout, new long[] {c.getNOut(), c.getNIn(), k[0], 1}));
     }
     if (type == Deconvolution2D.class) {
       return List.of(
@@ -350,7 +352,8 @@ public class SpectralNormalization extends BaseWrapperLayer {
               w, WeightLayout.DECONV, new long[] {c.getNIn(), c.getNOut(), k[0], k[1]}));
     }
     return List.of(
-        new NormalizedWeight(w, WeightLayout.CONV, new long[] {c.getNOut(), c.getNIn(), k[0], k[1]}));
+        new NormalizedWeight(
+            w, WeightLayout.CONV, new long[] {c.getNOut(), c.getNIn(), k[0], k[1]}));
   }
 
   /** The convolution weight in operator-norm mode, with u's and v's feature-map shapes. */
@@ -368,7 +371,8 @@ public class SpectralNormalization extends BaseWrapperLayer {
     for (long x : in) {
       if (x <= 0) {
         throw new DL4JInvalidConfigException(describe() + ": operatorNorm needs a fully known "
-            + "input size, got " + operatorNormInputType + " (give the sequence length for Conv1D)");
+            + "input size, got " + operatorNormInputType
+            + " (give the sequence length for Conv1D)");
       }
     }
     return w.asOperator(o, in);

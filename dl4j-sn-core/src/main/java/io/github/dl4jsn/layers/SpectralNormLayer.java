@@ -221,7 +221,8 @@ public class SpectralNormLayer implements Layer {
     preparedForBackprop = false;
     if (s.core instanceof ConvOperatorNormCore) {
       double tol = weightSn.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? 1e-10 : 1e-6;
-      return ((ConvOperatorNormCore) s.core).convergedOperatorNorm(weightSn.dup(), maxIterations, tol);
+      return ((ConvOperatorNormCore) s.core)
+          .convergedOperatorNorm(weightSn.dup(), maxIterations, tol);
     }
     return SingularValues.largest(s.weight.layout().matrix(weightSn));
   }

@@ -19,8 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>u has the shape of one output feature map, v of one input feature map. One power iteration
  * is {@code v = normalize(conv^T(u)); u = normalize(conv(v))}; {@code sigma = <u, conv(v)>}. The
- * gradient goes through sigma with u and v constant: {@code dsigma/dK} is the weight gradient of the
- * convolution with input v and upstream gradient u, so
+ * gradient goes through sigma with u and v constant: {@code dsigma/dK} is the weight gradient of
+ * the convolution with input v and upstream gradient u, so
  *
  * <pre>
  *   dL/dW = (G - gate * &lt;G, W_SN&gt; * dsigma/dK / c) / s
@@ -215,7 +215,8 @@ public final class ConvOperatorNormCore implements NormEstimator {
           + "up for input feature maps of shape " + Arrays.toString(expected) + ", got "
           + Arrays.toString(actual) + " (input " + Arrays.toString(input.shape()) + "). The "
           + "operator norm of a convolution depends on the input size: declare the size the "
-          + "layer sees, with setInputType or SpectralNormalization.Builder.operatorNorm(InputType)");
+          + "layer sees, with setInputType or "
+          + "SpectralNormalization.Builder.operatorNorm(InputType)");
     }
   }
 

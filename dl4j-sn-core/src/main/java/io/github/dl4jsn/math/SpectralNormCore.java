@@ -56,9 +56,9 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * </ul>
  *
  * <p>All intermediate buffers are allocated once, outside any workspace, and reused; sigma and the
- * other scalars stay 0-d INDArrays, so no device-to-host copy happens on a GPU backend. Matrix-vector
- * products are taken with row vectors ({@code [1, n] x matrix}), which ND4J runs as a BLAS gemm
- * without copying the matrix.
+ * other scalars stay 0-d INDArrays, so no device-to-host copy happens on a GPU backend.
+ * Matrix-vector products are taken with row vectors ({@code [1, n] x matrix}), which ND4J runs
+ * as a BLAS gemm without copying the matrix.
  *
  * <p>Reference: T. Miyato, T. Kataoka, M. Koyama, Y. Yoshida, "Spectral Normalization for
  * Generative Adversarial Networks", ICLR 2018, arXiv:1802.05957.

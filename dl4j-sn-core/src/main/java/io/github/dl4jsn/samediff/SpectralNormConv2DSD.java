@@ -24,11 +24,11 @@ import org.nd4j.linalg.learning.regularization.Regularization;
 
 /**
  * A spectrally normalized 2-D convolution written as a DL4J {@link SameDiffLayer} (NCHW): the
- * kernel W [nOut, nIn, kH, kW] (DL4J's layout) is divided by {@code sigma = u^T M v}, M = W reshaped
- * to [nOut, nIn kH kW], as {@code SpectralNormalization.wrap(ConvolutionLayer)} does. Stride,
- * padding and ConvolutionMode Truncate or Same; vectors {@code uW} [1, nOut] and {@code vW} [1, nIn
- * kH kW], refreshed by {@link SameDiffSpectralNormListener}; the same 2x-gradient workaround as
- * {@link SpectralNormDenseSD}.
+ * kernel W [nOut, nIn, kH, kW] (DL4J's layout) is divided by {@code sigma = u^T M v}, M = W
+ * reshaped to [nOut, nIn kH kW], as {@code SpectralNormalization.wrap(ConvolutionLayer)} does.
+ * Stride, padding and ConvolutionMode Truncate or Same; vectors {@code uW} [1, nOut] and {@code
+ * vW} [1, nIn kH kW], refreshed by {@link SameDiffSpectralNormListener}; the same 2x-gradient
+ * workaround as {@link SpectralNormDenseSD}.
  */
 public class SpectralNormConv2DSD extends SameDiffLayer implements SpectralNormSameDiffLayer {
 

@@ -1,2 +1,2 @@
-/** Spectral normalization as SameDiff operations, with the power-iteration state kept by a listener. */
+/** Spectral normalization as SameDiff operations and layers; a listener keeps the vectors. */
 package io.github.dl4jsn.samediff;

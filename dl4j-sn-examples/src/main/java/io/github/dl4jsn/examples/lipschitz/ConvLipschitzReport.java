@@ -74,7 +74,8 @@ public final class ConvLipschitzReport implements Callable<Integer> {
   int logEvery = 25;
 
   @Option(names = "--measure-iterations",
-      description = "Most power iterations when measuring operator norms (default: ${DEFAULT-VALUE})")
+      description = "Most power iterations when measuring operator norms "
+          + "(default: ${DEFAULT-VALUE})")
   int measureIterations = 2000;
 
   @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE})")

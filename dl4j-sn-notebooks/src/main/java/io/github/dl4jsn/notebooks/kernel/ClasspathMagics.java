@@ -92,7 +92,8 @@ public final class ClasspathMagics {
         throw new IllegalArgumentException("%maven " + coords + ": " + file + " is not in the "
             + "local Maven repository. This test-harness kernel resolves %maven from "
             + localRepository + " only, without dependencies; run `mvn install` first, use "
-            + "%jars or %classpath, or use IJava/JJava, whose %maven resolves remote repositories.");
+            + "%jars or %classpath, or use IJava/JJava, whose %maven resolves remote "
+            + "repositories.");
       }
       files.add(file);
     }

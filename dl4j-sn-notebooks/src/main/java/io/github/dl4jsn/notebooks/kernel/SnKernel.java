@@ -46,7 +46,7 @@ public final class SnKernel extends BaseKernel {
   private final CellEvaluator evaluator;
   private final ClasspathMagics classpathMagics;
 
-  /** A kernel whose cells see the JVM's classpath and resolve relative paths against {@code cwd}. */
+  /** A kernel whose cells see the JVM's classpath and resolve relative paths against cwd. */
   public SnKernel(Path cwd) {
     super("dl4j-sn-kernel", version(),
         new LanguageInfo.Builder("Java").version(Runtime.version().toString())
