@@ -1,9 +1,6 @@
 package io.github.dl4jsn.samediff;
 
-import io.github.dl4jsn.math.SpectralNormCore;
 import io.github.dl4jsn.math.WeightLayout;
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -14,13 +11,9 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.NoOp;
-import org.nd4j.linalg.learning.regularization.Regularization;
 
 /**
  * A spectrally normalized 2-D convolution written as a DL4J {@link SameDiffLayer} (NCHW): the
@@ -30,7 +23,7 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * vW} [1, nIn kH kW], refreshed by {@link SameDiffSpectralNormListener}; the same 2x-gradient
  * workaround as {@link SpectralNormDenseSD}.
  */
-public class SpectralNormConv2DSD extends SameDiffLayer implements SpectralNormSameDiffLayer {
+public class SpectralNormConv2DSD extends SpectralNormSameDiffLayer {
 
   private static final long serialVersionUID = 1L;
 
@@ -41,10 +34,6 @@ public class SpectralNormConv2DSD extends SameDiffLayer implements SpectralNormS
   private int padding;
   private ConvolutionMode convolutionMode = ConvolutionMode.Truncate;
   private Activation activation = Activation.RELU;
-  private int powerIterations = 1;
-  private int warmupIterations = 15;
-  private double eps = 1e-12;
-  private double coefficient = 1.0;
 
   /** For JSON deserialization. */
   public SpectralNormConv2DSD() {}
@@ -69,6 +58,11 @@ public class SpectralNormConv2DSD extends SameDiffLayer implements SpectralNormS
     this.activation = activation;
   }
 
+  @Override
+  protected WeightLayout layout() {
+    return WeightLayout.CONV;
+  }
+
   private long cols() {
     return nIn * kernel * kernel;
   }
@@ -78,29 +72,26 @@ public class SpectralNormConv2DSD extends SameDiffLayer implements SpectralNormS
       SDVariable mask) {
     SDVariable w = params.get("W");
     SDVariable b = params.get("b");
-    SDVariable u = new StopGradient(sd, params.get("uW")).outputVariable();
-    SDVariable v = new StopGradient(sd, params.get("vW")).outputVariable();
+    SDVariable u = stopped(sd, params.get(U_KEY));
+    SDVariable v = stopped(sd, params.get(V_KEY));
     // sigma = u^T M v, M = reshape(W, nOut, nIn kH kW)
     SDVariable sigma = u.mmul(w.reshape(nOut, cols()).mmul(v.reshape(cols(), 1))).reshape(1, 1);
-    SDVariable weightSn = w.mul(sd.math().reciprocal(sigma.mul(1.0 / coefficient))
-        .reshape(1, 1, 1, 1));
+    SDVariable weightSn = w.mul(scale(sd, sigma).reshape(1, 1, 1, 1));
     Conv2DConfig config = Conv2DConfig.builder()
         .kH(kernel).kW(kernel).sH(stride).sW(stride).pH(padding).pW(padding)
         .paddingMode(convolutionMode == ConvolutionMode.Same ? PaddingMode.SAME : PaddingMode.VALID)
         .dataFormat(Conv2DConfig.NCHW).weightsFormat(WeightsFormat.YXIO).build();
     // The op's default layout [kH, kW, nIn, nOut] (its backprop fails validation with OIYX).
     SDVariable z = sd.cnn().conv2d(input, weightSn.permute(2, 3, 1, 0), b.reshape(nOut), config);
-    SDVariable f = activation.asSameDiff(sd, z);
-    // DL4J M2.1 doubles SameDiffLayer gradients: halve them without changing the value.
-    return f.mul(0.5).add(new StopGradient(sd, f).outputVariable().mul(0.5));
+    return halveGradient(sd, activation.asSameDiff(sd, z));
   }
 
   @Override
   public void defineParameters(SDLayerParams params) {
     params.addWeightParam("W", nOut, nIn, kernel, kernel);
     params.addBiasParam("b", 1, nOut);
-    params.addBiasParam("uW", 1, nOut);
-    params.addBiasParam("vW", 1, cols());
+    params.addBiasParam(U_KEY, 1, nOut);
+    params.addBiasParam(V_KEY, 1, cols());
   }
 
   @Override
@@ -108,32 +99,7 @@ public class SpectralNormConv2DSD extends SameDiffLayer implements SpectralNormS
     INDArray w = params.get("W");
     w.assign(Nd4j.randn(w.dataType(), w.shape()).muli(Math.sqrt(2.0 / cols())));
     params.get("b").assign(0);
-    INDArray u = params.get("uW");
-    INDArray v = params.get("vW");
-    u.assign(Nd4j.randn(u.dataType(), u.shape()));
-    v.assign(Nd4j.randn(v.dataType(), v.shape()));
-    SpectralNormCore core = core(w);
-    core.bind(u, v);
-    core.normalizeVectors();
-    core.powerIterate(w, warmupIterations);
-  }
-
-  @Override
-  public SpectralNormCore core(INDArray w) {
-    return new SpectralNormCore(WeightLayout.CONV, w.shape(), w.ordering(), w.dataType(), eps,
-        coefficient, false);
-  }
-
-  @Override
-  public IUpdater getUpdaterByParam(String paramName) {
-    return "uW".equals(paramName) || "vW".equals(paramName) ? new NoOp()
-        : super.getUpdaterByParam(paramName);
-  }
-
-  @Override
-  public List<Regularization> getRegularizationByParam(String paramName) {
-    return "uW".equals(paramName) || "vW".equals(paramName) ? Collections.emptyList()
-        : super.getRegularizationByParam(paramName);
+    initializeVectors(params, w);
   }
 
   @Override
@@ -156,15 +122,6 @@ public class SpectralNormConv2DSD extends SameDiffLayer implements SpectralNormS
     if (nIn <= 0 || override) {
       nIn = ((InputType.InputTypeConvolutional) inputType).getChannels();
     }
-  }
-
-  @Override
-  public int getPowerIterations() {
-    return powerIterations;
-  }
-
-  public void setPowerIterations(int powerIterations) {
-    this.powerIterations = powerIterations;
   }
 
   public long getNIn() {
@@ -221,29 +178,5 @@ public class SpectralNormConv2DSD extends SameDiffLayer implements SpectralNormS
 
   public void setActivation(Activation activation) {
     this.activation = activation;
-  }
-
-  public int getWarmupIterations() {
-    return warmupIterations;
-  }
-
-  public void setWarmupIterations(int warmupIterations) {
-    this.warmupIterations = warmupIterations;
-  }
-
-  public double getEps() {
-    return eps;
-  }
-
-  public void setEps(double eps) {
-    this.eps = eps;
-  }
-
-  public double getCoefficient() {
-    return coefficient;
-  }
-
-  public void setCoefficient(double coefficient) {
-    this.coefficient = coefficient;
   }
 }

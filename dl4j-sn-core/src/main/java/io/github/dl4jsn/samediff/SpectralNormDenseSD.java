@@ -1,9 +1,6 @@
 package io.github.dl4jsn.samediff;
 
-import io.github.dl4jsn.math.SpectralNormCore;
 import io.github.dl4jsn.math.WeightLayout;
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
@@ -13,11 +10,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.NoOp;
-import org.nd4j.linalg.learning.regularization.Regularization;
 
 /**
  * A spectrally normalized dense layer written as a DL4J {@link SameDiffLayer}, for users who build
@@ -25,31 +18,21 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * sigma = u^T W^T v} with the same numbers as {@code SpectralNormalization.wrap(DenseLayer)}.
  *
  * <p>Parameters W [nIn, nOut], b [1, nOut], and the vectors {@code uW} [1, nOut] and {@code vW} [1,
- * nIn]: NoOp updater, no regularization, fed to the graph through {@code StopGradient}. The power
- * iteration runs outside the graph, in {@link SameDiffSpectralNormListener} (once per iteration),
- * because a SameDiffLayer's graph runs its forward pass twice in training and never learns whether
- * it is training.
+ * nIn] (see {@link SpectralNormSameDiffLayer}). The power iteration runs outside the graph, in
+ * {@link SameDiffSpectralNormListener} (once per iteration), because a SameDiffLayer's graph runs
+ * its forward pass twice in training and never learns whether it is training.
  *
  * <p>Works around a DL4J M2.1 bug: a SameDiffLayer's gradients (its parameters' and its input's)
- * come out exactly twice the true ones. The graph's output is {@code 0.5 f + 0.5
- * stopGradient(f)}, equal to f, with half the gradient (a canary test checks that the bug is
- * still there).
+ * come out exactly twice the true ones; the layer halves them (a canary test checks that the bug
+ * is still there).
  */
-public class SpectralNormDenseSD extends SameDiffLayer implements SpectralNormSameDiffLayer {
+public class SpectralNormDenseSD extends SpectralNormSameDiffLayer {
 
   private static final long serialVersionUID = 1L;
-
-  /** Keys of the persistent vectors. */
-  public static final String U_KEY = "uW";
-  public static final String V_KEY = "vW";
 
   private long nIn;
   private long nOut;
   private Activation activation = Activation.TANH;
-  private int powerIterations = 1;
-  private int warmupIterations = 15;
-  private double eps = 1e-12;
-  private double coefficient = 1.0;
 
   /** For JSON deserialization. */
   public SpectralNormDenseSD() {}
@@ -66,19 +49,21 @@ public class SpectralNormDenseSD extends SameDiffLayer implements SpectralNormSa
   }
 
   @Override
+  protected WeightLayout layout() {
+    return WeightLayout.DENSE;
+  }
+
+  @Override
   public SDVariable defineLayer(SameDiff sd, SDVariable input, Map<String, SDVariable> params,
       SDVariable mask) {
     SDVariable w = params.get(DefaultParamInitializer.WEIGHT_KEY);
     SDVariable b = params.get(DefaultParamInitializer.BIAS_KEY);
-    SDVariable u = new StopGradient(sd, params.get(U_KEY)).outputVariable();
-    SDVariable v = new StopGradient(sd, params.get(V_KEY)).outputVariable();
+    SDVariable u = stopped(sd, params.get(U_KEY));
+    SDVariable v = stopped(sd, params.get(V_KEY));
     // sigma = u^T M v with M = W^T: v W u^T.
     SDVariable sigma = v.mmul(w.mmul(u.reshape(nOut, 1))).reshape(1, 1);
-    SDVariable scale = sd.math().reciprocal(sigma.mul(1.0 / coefficient));
-    SDVariable weightSn = w.mul(scale);
-    SDVariable f = activation.asSameDiff(sd, input.mmul(weightSn).add(b));
-    // Halve the gradient without changing the value: DL4J M2.1 doubles SameDiffLayer gradients.
-    return f.mul(0.5).add(new StopGradient(sd, f).outputVariable().mul(0.5));
+    SDVariable weightSn = w.mul(scale(sd, sigma));
+    return halveGradient(sd, activation.asSameDiff(sd, input.mmul(weightSn).add(b)));
   }
 
   @Override
@@ -94,36 +79,7 @@ public class SpectralNormDenseSD extends SameDiffLayer implements SpectralNormSa
     INDArray w = params.get(DefaultParamInitializer.WEIGHT_KEY);
     w.assign(Nd4j.randn(w.dataType(), w.shape()).muli(Math.sqrt(2.0 / (nIn + nOut))));
     params.get(DefaultParamInitializer.BIAS_KEY).assign(0);
-    INDArray u = params.get(U_KEY);
-    INDArray v = params.get(V_KEY);
-    u.assign(Nd4j.randn(u.dataType(), u.shape()));
-    v.assign(Nd4j.randn(v.dataType(), v.shape()));
-    SpectralNormCore core = core(w);
-    core.bind(u, v);
-    core.normalizeVectors();
-    core.powerIterate(w, warmupIterations);
-  }
-
-  @Override
-  public SpectralNormCore core(INDArray w) {
-    return new SpectralNormCore(WeightLayout.DENSE, w.shape(), w.ordering(), w.dataType(), eps,
-        coefficient, false);
-  }
-
-  @Override
-  public IUpdater getUpdaterByParam(String paramName) {
-    if (U_KEY.equals(paramName) || V_KEY.equals(paramName)) {
-      return new NoOp();
-    }
-    return super.getUpdaterByParam(paramName);
-  }
-
-  @Override
-  public List<Regularization> getRegularizationByParam(String paramName) {
-    if (U_KEY.equals(paramName) || V_KEY.equals(paramName)) {
-      return Collections.emptyList();
-    }
-    return super.getRegularizationByParam(paramName);
+    initializeVectors(params, w);
   }
 
   @Override
@@ -160,42 +116,5 @@ public class SpectralNormDenseSD extends SameDiffLayer implements SpectralNormSa
 
   public void setActivation(Activation activation) {
     this.activation = activation;
-  }
-
-  /** Power iterations per training iteration. Default: 1. */
-  @Override
-  public int getPowerIterations() {
-    return powerIterations;
-  }
-
-  public void setPowerIterations(int powerIterations) {
-    this.powerIterations = powerIterations;
-  }
-
-  /** Power iterations at initialization. Default: 15. */
-  public int getWarmupIterations() {
-    return warmupIterations;
-  }
-
-  public void setWarmupIterations(int warmupIterations) {
-    this.warmupIterations = warmupIterations;
-  }
-
-  /** Epsilon of the vector normalization. Default: 1e-12. */
-  public double getEps() {
-    return eps;
-  }
-
-  public void setEps(double eps) {
-    this.eps = eps;
-  }
-
-  /** Target Lipschitz constant c. Default: 1. */
-  public double getCoefficient() {
-    return coefficient;
-  }
-
-  public void setCoefficient(double coefficient) {
-    this.coefficient = coefficient;
   }
 }
