@@ -35,22 +35,11 @@ class SpectralNormCoreReferenceTest {
     return ReferenceCases.all().stream();
   }
 
-  static WeightLayout layoutOf(Case c) {
-    switch (c.module()) {
-      case "linear":
-        return WeightLayout.DENSE;
-      case "conv2d":
-        return WeightLayout.CONV;
-      default:
-        return WeightLayout.DECONV;
-    }
-  }
-
   @ParameterizedTest(name = "{0}, n={1}")
   @MethodSource("casesAndIterations")
   void trainingStepMatchesPyTorchForUVSigmaWeightAndGradient(Case c, int n) {
     INDArray weight = c.toDl4j(c.tensor("W"));
-    SpectralNormCore core = coreFor(c, layoutOf(c), weight);
+    SpectralNormCore core = coreFor(c, c.layout(), weight);
     core.powerIterate(weight, n);
     INDArray weightSn = core.normalize(weight, true);
     INDArray gradient = c.toDl4j(c.tensor("G"));
@@ -68,7 +57,7 @@ class SpectralNormCoreReferenceTest {
   @MethodSource("cases")
   void evalFromInitialVectorsMatchesPyTorchIncludingNegativeSigma(Case c) {
     INDArray weight = c.toDl4j(c.tensor("W"));
-    SpectralNormCore core = coreFor(c, layoutOf(c), weight);
+    SpectralNormCore core = coreFor(c, c.layout(), weight);
     INDArray weightSn = core.normalize(weight, false);
     INDArray gradient = c.toDl4j(c.tensor("G"));
     core.correctGradient(gradient);
@@ -103,7 +92,7 @@ class SpectralNormCoreReferenceTest {
   @MethodSource("cases")
   void gradientIsOrthogonalToTheWeight(Case c) {
     INDArray weight = c.toDl4j(c.tensor("W"));
-    SpectralNormCore core = coreFor(c, layoutOf(c), weight);
+    SpectralNormCore core = coreFor(c, c.layout(), weight);
     core.powerIterate(weight, 5);
     core.normalize(weight, true);
     INDArray gradient = c.toDl4j(c.tensor("G"));

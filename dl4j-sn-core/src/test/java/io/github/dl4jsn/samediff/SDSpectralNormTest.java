@@ -62,7 +62,7 @@ class SDSpectralNormTest {
     SDVariable w = sd.var("W", weight);
     SDSpectralNorm.Result sn = SDSpectralNorm.apply(sd, w, new SDSpectralNorm.Options()
         .powerIterations(n).eps(c.eps())
-        .layout(c.module().equals("linear") ? WeightLayout.DENSE : WeightLayout.CONV)
+        .layout(c.layout())
         .initialVectors(c.tensor("u0"), c.tensor("v0")));
     // Loss <W_SN, G>, so dL/dW_SN = G, PyTorch's upstream gradient.
     SDVariable g = sd.constant("G", c.toDl4j(c.tensor("G")).dup('c'));

@@ -1,5 +1,6 @@
 package io.github.dl4jsn.testutil;
 
+import io.github.dl4jsn.math.WeightLayout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -55,6 +56,18 @@ public final class ReferenceCases {
     /** "linear", "conv2d" or "convtranspose2d". */
     public String module() {
       return node.get("module").asText();
+    }
+
+    /** The DL4J layout of the case's weight, in {@link #toDl4j} form. */
+    public WeightLayout layout() {
+      switch (module()) {
+        case "linear":
+          return WeightLayout.DENSE;
+        case "conv2d":
+          return WeightLayout.CONV;
+        default:
+          return WeightLayout.DECONV;
+      }
     }
 
     public long[] weightShape() {

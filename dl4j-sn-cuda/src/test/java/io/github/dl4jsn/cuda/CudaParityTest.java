@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.github.dl4jsn.SpectralNorm;
 import io.github.dl4jsn.math.SpectralNormCore;
-import io.github.dl4jsn.math.WeightLayout;
 import io.github.dl4jsn.testutil.Nets;
 import io.github.dl4jsn.testutil.ReferenceCases;
 import io.github.dl4jsn.testutil.ReferenceCases.Case;
@@ -48,17 +47,6 @@ class CudaParityTest {
     Assumptions.assumeTrue(env.isUsableGpu(), reason);
   }
 
-  static WeightLayout layoutOf(Case c) {
-    switch (c.module()) {
-      case "linear":
-        return WeightLayout.DENSE;
-      case "conv2d":
-        return WeightLayout.CONV;
-      default:
-        return WeightLayout.DECONV;
-    }
-  }
-
   static Stream<Arguments> casesAndTypes() {
     return ReferenceCases.all().stream().flatMap(c -> Stream.of(
         Arguments.of(c, DataType.DOUBLE, 1e-10), Arguments.of(c, DataType.FLOAT, 1e-4)));
@@ -68,7 +56,7 @@ class CudaParityTest {
   @MethodSource("casesAndTypes")
   void trainingStepMatchesPyTorchOnTheGpu(Case c, DataType type, double tol) {
     INDArray weight = c.toDl4j(c.tensor("W")).castTo(type);
-    SpectralNormCore core = new SpectralNormCore(layoutOf(c), weight.shape(), weight.ordering(),
+    SpectralNormCore core = new SpectralNormCore(c.layout(), weight.shape(), weight.ordering(),
         type, c.eps(), 1.0, false);
     core.bind(c.tensor("u0").castTo(type).dup(), c.tensor("v0").castTo(type).dup());
     core.powerIterate(weight, 5);
