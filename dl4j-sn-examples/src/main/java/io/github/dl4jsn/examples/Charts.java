@@ -3,9 +3,11 @@ package io.github.dl4jsn.examples;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.geom.Ellipse2D;
+import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -14,6 +16,8 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** PNG charts for the examples (JFreeChart, headless). */
 public final class Charts {
@@ -64,5 +68,32 @@ public final class Charts {
     plot.getDomainAxis().setRange(-extent, extent);
     plot.getRangeAxis().setRange(-extent, extent);
     ChartUtils.saveChartAsPNG(file, chart, 700, 700);
+  }
+
+  /**
+   * A grid of grey images [n, 1, h, w] with values in [-1, 1] (black to white), {@code cols} per
+   * row with a 2-pixel gap, saved as a PNG.
+   */
+  public static void imageGrid(INDArray images, int cols, File file) throws IOException {
+    int n = (int) images.size(0);
+    int h = (int) images.size(2);
+    int w = (int) images.size(3);
+    int rows = (n + cols - 1) / cols;
+    int gap = 2;
+    float[] px = images.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    BufferedImage img = new BufferedImage(cols * (w + gap) + gap, rows * (h + gap) + gap,
+        BufferedImage.TYPE_BYTE_GRAY);
+    for (int k = 0; k < n; k++) {
+      int x0 = gap + (k % cols) * (w + gap);
+      int y0 = gap + (k / cols) * (h + gap);
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          double v = (px[(k * h + y) * w + x] + 1) / 2;
+          img.getRaster().setSample(x0 + x, y0 + y, 0,
+              (int) Math.round(255 * Math.max(0, Math.min(1, v))));
+        }
+      }
+    }
+    ImageIO.write(img, "png", file);
   }
 }

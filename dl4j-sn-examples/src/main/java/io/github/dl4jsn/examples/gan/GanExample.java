@@ -23,27 +23,63 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The SN-GAN example on the 2-D mixtures: trains a GAN with (or without) spectral normalization in
- * the discriminator, reports PacGAN's metrics, and writes plots and {@code metrics.json}.
+ * The SN-GAN example: trains a GAN with (or without) spectral normalization in the discriminator
+ * on a 2-D Gaussian mixture (ring, grid) or on 28x28 images (MNIST, Fashion-MNIST), reports
+ * PacGAN's metrics (2-D) or classifier-based metrics (images), and writes plots and
+ * {@code metrics.json}.
  */
 @Command(
     name = "sngan",
     mixinStandardHelpOptions = true,
-    description = "Train a GAN with a spectrally normalized discriminator on a 2-D mixture.")
+    description = "Train a GAN with a spectrally normalized discriminator on a 2-D mixture or on "
+        + "MNIST / Fashion-MNIST.")
 public final class GanExample implements Callable<Integer> {
 
   private static final Logger log = LoggerFactory.getLogger(GanExample.class);
 
   /** The data sets this program trains on. */
   public enum Dataset {
-    ring,
-    grid
+    RING("ring"),
+    GRID("grid"),
+    MNIST("mnist"),
+    FASHION_MNIST("fashion-mnist");
+
+    private final String id;
+
+    Dataset(String id) {
+      this.id = id;
+    }
+
+    /** The name on the command line and in file names. */
+    public String id() {
+      return id;
+    }
+
+    boolean isImage() {
+      return this == MNIST || this == FASHION_MNIST;
+    }
+
+    @Override
+    public String toString() {
+      return id;
+    }
+
+    static Dataset parse(String s) {
+      for (Dataset d : values()) {
+        if (d.id.equalsIgnoreCase(s)) {
+          return d;
+        }
+      }
+      throw new CommandLine.TypeConversionException("unknown dataset '" + s
+          + "'; expected ring, grid, mnist or fashion-mnist");
+    }
   }
 
   @Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--dataset", description = "ring or grid (default: ${DEFAULT-VALUE}).")
-  Dataset dataset = Dataset.ring;
+  @Option(names = "--dataset", converter = DatasetConverter.class,
+      description = "ring, grid, mnist or fashion-mnist (default: ${DEFAULT-VALUE}).")
+  Dataset dataset = Dataset.RING;
 
   @Option(names = "--sn", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Spectral normalization in the discriminator (default: on; --no-sn: off).")
@@ -53,31 +89,61 @@ public final class GanExample implements Callable<Integer> {
       + "discriminator layer with --sn (default: ${DEFAULT-VALUE}).")
   double snCoefficient = 1.0;
 
+  @Option(names = "--operator-norm", description = "Images: normalize the discriminator's "
+      + "convolutions by their exact operator norm instead of the reshaped kernel's sigma.")
+  boolean operatorNorm;
+
   @Option(names = "--setting", description = "Adam setting A..F of Miyato et al. Table 1 "
       + "(default: ${DEFAULT-VALUE}).")
   AdamSetting setting = AdamSetting.C;
 
-  @Option(names = "--steps", description = "Generator updates (default: ${DEFAULT-VALUE}).")
-  int steps = 3000;
+  @Option(names = "--steps", description = "Generator updates (default: 3000 for 2-D, 2000 for "
+      + "images).")
+  Integer steps;
 
-  @Option(names = "--batch-size", description = "Batch size (default: ${DEFAULT-VALUE}).")
-  int batchSize = 256;
+  @Option(names = "--batch-size", description = "Batch size (default: 256 for 2-D, 64 for "
+      + "images).")
+  Integer batchSize;
 
-  @Option(names = "--latent", description = "Latent dimensions (default: ${DEFAULT-VALUE}).")
-  int latent = 2;
+  @Option(names = "--latent", description = "Latent dimensions (default: 2 for 2-D, 64 for "
+      + "images).")
+  Integer latent;
 
   @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
-  @Option(names = "--eval-samples",
-      description = "Generated samples for the metrics (default: ${DEFAULT-VALUE}).")
-  int evalSamples = 2500;
+  @Option(names = "--eval-samples", description = "Generated samples for the final metrics "
+      + "(default: 2500 for 2-D, 10000 for images).")
+  Integer evalSamples;
 
   @Option(names = "--log-every", description = "Progress every N steps (default: ${DEFAULT-VALUE}).")
   int logEvery = 250;
 
+  @Option(names = "--data", description = "Image data folder (default: data/DATASET).")
+  File data;
+
+  @Option(names = "--classifier", description = "Images: the metrics classifier; trained and "
+      + "saved there if missing (default: data/classifier-DATASET.zip).")
+  File classifierFile;
+
+  @Option(names = "--classifier-epochs",
+      description = "Images: epochs when training the classifier (default: ${DEFAULT-VALUE}).")
+  int classifierEpochs = 3;
+
+  @Option(names = "--classifier-train-images", description = "Images: training images for the "
+      + "classifier, 0 for all (default: ${DEFAULT-VALUE}; smoke runs use fewer).")
+  int classifierTrainImages = 0;
+
   @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
   File out = new File("out/sngan");
+
+  /** Parses {@code --dataset}, accepting {@code fashion-mnist}. */
+  static final class DatasetConverter implements CommandLine.ITypeConverter<Dataset> {
+    @Override
+    public Dataset convert(String value) {
+      return Dataset.parse(value);
+    }
+  }
 
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true");
@@ -85,80 +151,90 @@ public final class GanExample implements Callable<Integer> {
         .execute(args));
   }
 
-  @Override
-  public Integer call() throws IOException {
+  private void applyDefaults() {
+    boolean image = dataset.isImage();
+    steps = steps != null ? steps : image ? 2000 : 3000;
+    batchSize = batchSize != null ? batchSize : image ? 64 : 256;
+    latent = latent != null ? latent : image ? 64 : 2;
+    evalSamples = evalSamples != null ? evalSamples : image ? 10_000 : 2500;
+    data = data != null ? data : new File("data", dataset.id());
+    classifierFile = classifierFile != null ? classifierFile
+        : new File("data", "classifier-" + dataset.id() + ".zip");
+  }
+
+  private void validate() {
     if (!(snCoefficient > 0)) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--sn-coefficient must be > 0, got " + snCoefficient);
     }
-    if (steps < 1 || batchSize < 1 || latent < 1 || evalSamples < 1 || logEvery < 1) {
+    if (steps < 1 || batchSize < 1 || latent < 1 || evalSamples < 2 || logEvery < 1
+        || classifierEpochs < 1 || classifierTrainImages < 0) {
       throw new CommandLine.ParameterException(spec.commandLine(),
-          "--steps, --batch-size, --latent, --eval-samples and --log-every must be >= 1, got "
-              + steps + ", " + batchSize + ", " + latent + ", " + evalSamples + ", " + logEvery);
+          "--steps, --batch-size, --latent, --log-every and --classifier-epochs must be >= 1, "
+              + "--eval-samples >= 2 and --classifier-train-images >= 0; got " + steps + ", "
+              + batchSize + ", " + latent + ", " + logEvery + ", " + classifierEpochs + ", "
+              + evalSamples + ", " + classifierTrainImages);
     }
+    if (operatorNorm && !dataset.isImage()) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--operator-norm applies to the image discriminator's convolutions; dataset "
+              + dataset + " has none");
+    }
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    applyDefaults();
+    validate();
     if (!out.isDirectory() && !out.mkdirs()) {
       throw new IOException("Cannot create the output folder " + out.getAbsolutePath());
     }
     Nd4j.getRandom().setSeed(seed);
-    Mixture2D mixture = dataset == Dataset.ring ? Mixture2D.ring() : Mixture2D.grid();
-    MultiLayerNetwork g = new MultiLayerNetwork(GanModels.generator2d(latent, setting.adam(), seed));
-    MultiLayerNetwork d =
-        new MultiLayerNetwork(
-            GanModels.discriminator2d(sn, snCoefficient, setting.adam(), seed + 1));
+    Random random = new Random(seed);
+    Task task = dataset.isImage() ? new ImageTask(random) : new MixtureTask(random);
+
+    MultiLayerNetwork g = new MultiLayerNetwork(task.generator());
+    MultiLayerNetwork d = new MultiLayerNetwork(task.discriminator());
     g.init();
     d.init();
     GanTrainer trainer = new GanTrainer(g, d, latent);
-    Random random = new Random(seed);
 
     log.info("{} GAN on {}: setting {} (lr {}, betas {}/{}, n_dis {}), {} steps, batch {}",
-        sn ? "SN" : "plain", mixture.name(), setting, setting.learningRate, setting.beta1,
+        sn ? "SN" : "plain", dataset, setting, setting.learningRate, setting.beta1,
         setting.beta2, setting.discriminatorSteps, steps, batchSize);
     Map<String, XYSeries> sigmas = new LinkedHashMap<>();
     Map<String, XYSeries> losses = new LinkedHashMap<>();
     losses.put("discriminator", new XYSeries("discriminator"));
     losses.put("generator (non-saturating)", new XYSeries("generator (non-saturating)"));
-    Map<String, XYSeries> coverage = new LinkedHashMap<>();
-    coverage.put("modes covered", new XYSeries("modes covered"));
     long start = System.nanoTime();
     for (int step = 1; step <= steps; step++) {
       for (int k = 0; k < setting.discriminatorSteps; k++) {
-        trainer.discriminatorStep(mixture.sample(batchSize, random));
+        trainer.discriminatorStep(task.real(batchSize));
       }
       double gLoss = trainer.generatorStep(batchSize);
       if (step % logEvery == 0 || step == steps) {
         final int at = step;
-        Metrics2D m = Metrics2D.of(trainer.sample(evalSamples), mixture);
-        Map<String, Double> s = SpectralNorm.sigmas(d);
-        s.forEach((key, v) -> sigmas.computeIfAbsent(key, XYSeries::new).add(at, v));
+        SpectralNorm.sigmas(d).forEach((key, v) ->
+            sigmas.computeIfAbsent(key, XYSeries::new).add(at, v));
         losses.get("discriminator").add(step, trainer.discriminatorLoss());
         losses.get("generator (non-saturating)").add(step, gLoss);
-        coverage.get("modes covered").add(step, m.modesCovered);
-        log.info("step {}/{} ({}s)  D loss {}  G loss {}  {}", step, steps,
-            String.format("%.0f", (System.nanoTime() - start) / 1e9),
-            String.format("%.4f", trainer.discriminatorLoss()), String.format("%.4f", gLoss), m);
+        String progress = task.progress(trainer, step);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        log.info("step {}/{} ({}s, ~{}s left)  D loss {}  G loss {}  {}", step, steps,
+            String.format("%.0f", elapsed),
+            String.format("%.0f", elapsed / step * (steps - step)),
+            String.format("%.4f", trainer.discriminatorLoss()), String.format("%.4f", gLoss),
+            progress);
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
 
-    INDArray samples = trainer.sample(evalSamples);
-    Metrics2D metrics = Metrics2D.of(samples, mixture);
-    double extent = mixture.radius() * 1.5;
-    Charts.scatter(String.format("%s, %s GAN, setting %s: %d/%d modes, %.1f%% high-quality",
-            mixture.name(), sn ? "SN" : "plain", setting, metrics.modesCovered, metrics.modes,
-            100 * metrics.highQualityFraction),
-        samples.castTo(DataType.DOUBLE).toDoubleMatrix(), mixture.modes(), extent,
-        new File(out, "samples.png"));
-    Charts.lines("GAN losses", "step", "loss", losses, new File(out, "losses.png"));
-    Charts.lines("modes covered", "step", "modes", coverage, new File(out, "modes.png"));
-    if (sn) {
-      Charts.lines("sigma(W) of each discriminator layer (W_SN = W / sigma)", "step", "sigma(W)",
-          sigmas, new File(out, "sigma.png"));
-    }
-
     Map<String, Object> json = new LinkedHashMap<>();
-    json.put("dataset", mixture.name());
+    json.put("dataset", dataset.id());
     json.put("spectral_normalization", sn);
     json.put("sn_coefficient", sn ? snCoefficient : null);
+    json.put("sn_convolutions", !sn || !dataset.isImage() ? null
+        : operatorNorm ? "operator norm" : "reshaped kernel");
     json.put("setting", setting.name());
     json.put("learning_rate", setting.learningRate);
     json.put("beta1", setting.beta1);
@@ -171,17 +247,180 @@ public final class GanExample implements Callable<Integer> {
     json.put("latent", latent);
     json.put("seed", seed);
     json.put("train_seconds", seconds);
-    json.put("metrics", metrics.toMap());
+    json.put("ms_per_step", 1000 * seconds / steps);
+    task.finish(trainer, json);
     json.put("final_sigma", SpectralNorm.sigmas(d));
+
+    Charts.lines("GAN losses", "step", "loss", losses, new File(out, "losses.png"));
+    if (sn) {
+      Charts.lines("sigma(W) of each discriminator layer (W_SN = W / sigma)", "step", "sigma(W)",
+          sigmas, new File(out, "sigma.png"));
+    }
     File metricsFile = new File(out, "metrics.json");
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(metricsFile, json);
 
     System.out.printf("%n%s GAN on %s (setting %s, %d steps, %.0f s)%n", sn ? "SN" : "Plain",
-        mixture.name(), setting, steps, seconds);
-    System.out.printf("  %s%n", metrics);
-    System.out.printf("  wrote %s, %s, %s%s and %s%n", new File(out, "samples.png"),
-        new File(out, "losses.png"), new File(out, "modes.png"),
-        sn ? ", " + new File(out, "sigma.png") : "", metricsFile);
+        dataset, setting, steps, seconds);
+    System.out.printf("  %s%n", json.get("summary"));
+    System.out.printf("  wrote %s: %s, losses.png%s and metrics.json%n", out,
+        task.plots(), sn ? ", sigma.png" : "");
     return 0;
+  }
+
+  /** What differs between the 2-D and the image data sets. */
+  private interface Task {
+    org.deeplearning4j.nn.conf.MultiLayerConfiguration generator();
+
+    org.deeplearning4j.nn.conf.MultiLayerConfiguration discriminator();
+
+    INDArray real(int n);
+
+    String progress(GanTrainer trainer, int step) throws IOException;
+
+    void finish(GanTrainer trainer, Map<String, Object> json) throws IOException;
+
+    String plots();
+  }
+
+  /** ring and grid: PacGAN's models and metrics, a scatter plot and a modes-covered curve. */
+  private final class MixtureTask implements Task {
+    private final Mixture2D mixture;
+    private final Random random;
+    private final XYSeries coverage = new XYSeries("modes covered");
+
+    MixtureTask(Random random) {
+      this.mixture = dataset == Dataset.RING ? Mixture2D.ring() : Mixture2D.grid();
+      this.random = random;
+    }
+
+    @Override
+    public org.deeplearning4j.nn.conf.MultiLayerConfiguration generator() {
+      return GanModels.generator2d(latent, setting.adam(), seed);
+    }
+
+    @Override
+    public org.deeplearning4j.nn.conf.MultiLayerConfiguration discriminator() {
+      return GanModels.discriminator2d(sn, snCoefficient, setting.adam(), seed + 1);
+    }
+
+    @Override
+    public INDArray real(int n) {
+      return mixture.sample(n, random);
+    }
+
+    @Override
+    public String progress(GanTrainer trainer, int step) {
+      Metrics2D m = Metrics2D.of(trainer.sample(evalSamples), mixture);
+      coverage.add(step, m.modesCovered);
+      return m.toString();
+    }
+
+    @Override
+    public void finish(GanTrainer trainer, Map<String, Object> json) throws IOException {
+      INDArray samples = trainer.sample(evalSamples);
+      Metrics2D metrics = Metrics2D.of(samples, mixture);
+      Charts.scatter(String.format("%s, %s GAN, setting %s: %d/%d modes, %.1f%% high-quality",
+              mixture.name(), sn ? "SN" : "plain", setting, metrics.modesCovered, metrics.modes,
+              100 * metrics.highQualityFraction),
+          samples.castTo(DataType.DOUBLE).toDoubleMatrix(), mixture.modes(),
+          mixture.radius() * 1.5, new File(out, "samples.png"));
+      Map<String, XYSeries> c = new LinkedHashMap<>();
+      c.put("modes covered", coverage);
+      Charts.lines("modes covered", "step", "modes", c, new File(out, "modes.png"));
+      json.put("metrics", metrics.toMap());
+      json.put("summary", metrics.toString());
+    }
+
+    @Override
+    public String plots() {
+      return "samples.png, modes.png";
+    }
+  }
+
+  /** MNIST and Fashion-MNIST: DCGAN-style G, SN-GAN-style CNN D, classifier-based metrics. */
+  private final class ImageTask implements Task {
+    private static final int PROGRESS_SAMPLES = 1000;
+    private final Random random;
+    private final INDArray trainImages;
+    private final ImageClassifier classifier;
+    private final Frechet.Stats realTest;
+    private final INDArray fixedNoise;
+    private final Map<String, XYSeries> curves = new LinkedHashMap<>();
+    private final Map<String, Object> reference = new LinkedHashMap<>();
+
+    ImageTask(Random random) throws IOException {
+      this.random = random;
+      IdxImages.Split train = IdxImages.load(data, "train", dataset.id());
+      IdxImages.Split test = IdxImages.load(data, "t10k", dataset.id());
+      trainImages = train.images.reshape(train.images.size(0), 28 * 28);
+      log.info("{}: {} training and {} test images from {}", dataset, train.labels.length,
+          test.labels.length, data);
+      classifier = ImageClassifier.loadOrTrain(classifierFile, train, test, classifierEpochs,
+          classifierTrainImages, seed);
+      double target = dataset == Dataset.MNIST ? 0.99 : 0.90;
+      if (classifier.testAccuracy() < target) {
+        log.warn("The classifier's test accuracy {} is below the {} this example asks of it; "
+                + "delete {} and train longer with --classifier-epochs",
+            String.format("%.4f", classifier.testAccuracy()), target, classifierFile);
+      }
+      realTest = Frechet.Stats.of(classifier.features(test.images));
+      // Reference values: real training images measured like generated ones.
+      INDArray realSample = real(Math.min(evalSamples, train.labels.length));
+      ImageMetrics realMetrics = ImageMetrics.of(realSample, classifier, realTest);
+      reference.put("classifier_test_accuracy", classifier.testAccuracy());
+      reference.put("classifier_accuracy_target", target);
+      reference.put("real_training_images_measured_alike", realMetrics.toMap());
+      log.info("Reference, {} real training images: {}", realSample.size(0), realMetrics);
+      curves.put("KL to uniform", new XYSeries("KL(class histogram || uniform)"));
+      curves.put("confident", new XYSeries("confident fraction"));
+      fixedNoise = Nd4j.randn(DataType.FLOAT, 64, latent);
+    }
+
+    @Override
+    public org.deeplearning4j.nn.conf.MultiLayerConfiguration generator() {
+      return GanModels.imageGenerator(latent, setting.adam(), seed);
+    }
+
+    @Override
+    public org.deeplearning4j.nn.conf.MultiLayerConfiguration discriminator() {
+      return GanModels.imageDiscriminator(sn, operatorNorm, snCoefficient, setting.adam(),
+          seed + 1);
+    }
+
+    @Override
+    public INDArray real(int n) {
+      int[] idx = new int[n];
+      for (int i = 0; i < n; i++) {
+        idx[i] = random.nextInt((int) trainImages.size(0));
+      }
+      return Nd4j.pullRows(trainImages, 1, idx).reshape(n, 1, 28, 28);
+    }
+
+    @Override
+    public String progress(GanTrainer trainer, int step) throws IOException {
+      ImageMetrics m = ImageMetrics.of(trainer.sample(Math.min(PROGRESS_SAMPLES, evalSamples)),
+          classifier, realTest);
+      curves.get("KL to uniform").add(step, m.klToUniform);
+      curves.get("confident").add(step, m.confidentFraction);
+      Charts.imageGrid(trainer.generate(fixedNoise), 8, new File(out, "samples.png"));
+      return m.toString() + " (" + m.samples + " samples)";
+    }
+
+    @Override
+    public void finish(GanTrainer trainer, Map<String, Object> json) throws IOException {
+      INDArray samples = trainer.sample(evalSamples);
+      ImageMetrics metrics = ImageMetrics.of(samples, classifier, realTest);
+      Charts.imageGrid(trainer.generate(fixedNoise), 8, new File(out, "samples.png"));
+      Charts.lines("Generated samples judged by the classifier", "step", "value", curves,
+          new File(out, "class-metrics.png"));
+      json.put("metrics", metrics.toMap());
+      json.put("reference", reference);
+      json.put("summary", metrics.toString());
+    }
+
+    @Override
+    public String plots() {
+      return "samples.png, class-metrics.png";
+    }
   }
 }

@@ -6,9 +6,12 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
@@ -21,6 +24,11 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * batch normalization) and a discriminator MLP with three hidden layers of 200 units (LeakyReLU
  * 0.2). The discriminator ends in a sigmoid with binary cross-entropy: with label 1 on generated
  * samples for the generator step, that is the non-saturating loss {@code softplus(-D(G(z)))}.
+ *
+ * <p>The 28x28x1 image models: a DCGAN-style generator (dense to 64x7x7, two stride-2
+ * deconvolutions with batch normalization and ReLU, tanh image in [-1, 1]) and a discriminator in
+ * the style of the SN-GAN paper's standard CNN (alternating 3x3 stride-1 and 4x4 stride-2
+ * convolutions, LeakyReLU 0.1, a dense sigmoid output), narrowed to 32-32-64-64 channels for CPUs.
  */
 public final class GanModels {
   private GanModels() {}
@@ -73,6 +81,58 @@ public final class GanModels {
     return b.layer(wrap.apply(new OutputLayer.Builder(LossFunction.XENT).nOut(1)
             .activation(Activation.SIGMOID).build()))
         .setInputType(InputType.feedForward(2))
+        .build();
+  }
+
+  /** The image discriminator's convolutions: {kernel, stride, channels}, padding 1 each. */
+  public static final int[][] IMAGE_CONVS = {{3, 1, 32}, {4, 2, 32}, {3, 1, 64}, {4, 2, 64}};
+
+  /**
+   * The 28x28x1 image discriminator; with {@code spectralNorm} every layer is wrapped (coefficient
+   * c), its convolutions in operator-norm mode if {@code operatorNorm}.
+   */
+  public static MultiLayerConfiguration imageDiscriminator(boolean spectralNorm,
+      boolean operatorNorm, double coefficient, IUpdater updater, long seed) {
+    NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
+        .seed(seed)
+        .dataType(DataType.FLOAT)
+        .updater(updater)
+        .activation(new ActivationLReLU(0.1))
+        .list();
+    for (int[] c : IMAGE_CONVS) {
+      Layer conv = new ConvolutionLayer.Builder(c[0], c[0]).stride(c[1], c[1]).padding(1, 1)
+          .nOut(c[2]).build();
+      if (spectralNorm) {
+        SpectralNormalization.Builder sn =
+            new SpectralNormalization.Builder(conv).coefficient(coefficient);
+        conv = operatorNorm ? sn.operatorNorm().build() : sn.build();
+      }
+      b.layer(conv);
+    }
+    Layer out = new OutputLayer.Builder(LossFunction.XENT).nOut(1).activation(Activation.SIGMOID)
+        .build();
+    return b.layer(spectralNorm
+            ? new SpectralNormalization.Builder(out).coefficient(coefficient).build() : out)
+        .setInputType(InputType.convolutional(28, 28, 1))
+        .build();
+  }
+
+  /** The 28x28x1 image generator: latent z to a tanh image [n, 1, 28, 28]. */
+  public static MultiLayerConfiguration imageGenerator(int latent, IUpdater updater, long seed) {
+    return new NeuralNetConfiguration.Builder()
+        .seed(seed)
+        .dataType(DataType.FLOAT)
+        .updater(updater)
+        .activation(Activation.RELU)
+        .list()
+        .layer(new DenseLayer.Builder().nIn(latent).nOut(64 * 7 * 7).build())
+        .layer(new BatchNormalization.Builder().build())
+        .layer(new Deconvolution2D.Builder(4, 4).stride(2, 2).padding(1, 1).nOut(32).build())
+        .layer(new BatchNormalization.Builder().build())
+        .layer(new Deconvolution2D.Builder(4, 4).stride(2, 2).padding(1, 1).nOut(1)
+            .activation(Activation.TANH).build())
+        .inputPreProcessor(2, new FeedForwardToCnnPreProcessor(7, 7, 64))
+        .setInputType(InputType.feedForward(latent))
         .build();
   }
 }

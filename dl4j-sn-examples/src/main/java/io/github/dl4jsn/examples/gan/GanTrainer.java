@@ -37,9 +37,18 @@ public final class GanTrainer {
     return Nd4j.randn(DataType.FLOAT, n, latent);
   }
 
-  /** Generated samples, inference mode. */
+  /** Generated samples, inference mode, computed 1,000 at a time. */
   public INDArray sample(int n) {
-    return generator.output(noise(n), false);
+    INDArray[] parts = new INDArray[(n + 999) / 1000];
+    for (int i = 0; i < parts.length; i++) {
+      parts[i] = generator.output(noise(Math.min(1000, n - 1000 * i)), false);
+    }
+    return parts.length == 1 ? parts[0] : Nd4j.concat(0, parts);
+  }
+
+  /** The generator's output for given latent vectors [n, latent], inference mode. */
+  public INDArray generate(INDArray z) {
+    return generator.output(z, false);
   }
 
   /** One discriminator update on a batch of real samples and as many generated ones. */

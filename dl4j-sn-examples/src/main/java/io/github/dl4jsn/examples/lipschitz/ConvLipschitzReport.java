@@ -4,6 +4,7 @@ import io.github.dl4jsn.SpectralNorm;
 import io.github.dl4jsn.conf.NormalizedWeight;
 import io.github.dl4jsn.conf.SpectralNormalization;
 import io.github.dl4jsn.examples.Charts;
+import io.github.dl4jsn.examples.gan.GanModels;
 import io.github.dl4jsn.examples.gan.GanTrainer;
 import io.github.dl4jsn.examples.gan.IdxImages;
 import io.github.dl4jsn.inspect.SingularValues;
@@ -22,16 +23,11 @@ import java.util.concurrent.Callable;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.jfree.data.xy.XYSeries;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -92,23 +88,11 @@ public final class ConvLipschitzReport implements Callable<Integer> {
 
   /** The discriminator: four convolutions (3x3 s1, 4x4 s2, 3x3 s1, 4x4 s2) and a sigmoid output. */
   static MultiLayerConfiguration discriminator(boolean operatorNorm, long seed) {
-    int[][] convs = {{3, 1, 32}, {4, 2, 32}, {3, 1, 64}, {4, 2, 64}};
-    NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
-        .seed(seed)
-        .dataType(DataType.FLOAT)
-        .updater(new Adam(2e-4, 0.5, 0.999, 1e-8))
-        .activation(new ActivationLReLU(0.1))
-        .list();
-    for (int[] c : convs) {
-      SpectralNormalization.Builder sn = new SpectralNormalization.Builder(
-          new ConvolutionLayer.Builder(c[0], c[0]).stride(c[1], c[1]).padding(1, 1).nOut(c[2])
-              .build());
-      b.layer(operatorNorm ? sn.operatorNorm().build() : sn.build());
-    }
-    return b.layer(SpectralNormalization.wrap(new OutputLayer.Builder(LossFunction.XENT).nOut(1)
-            .activation(Activation.SIGMOID).build()))
-        .setInputType(InputType.convolutional(28, 28, 1))
-        .build();
+    return GanModels.imageDiscriminator(true, operatorNorm, 1.0, adam(), seed);
+  }
+
+  private static Adam adam() {
+    return new Adam(2e-4, 0.5, 0.999, 1e-8);
   }
 
   @Override
@@ -177,7 +161,7 @@ public final class ConvLipschitzReport implements Callable<Integer> {
       measure(ds[m], m == 1, res);
       res.empirical = Math.max(maxInputGradient(ds[m], batch(images, rs[m])),
           maxInputGradient(ds[m], trainers[m].sample(batch)));
-      saveGrid(trainers[m].sample(64), new File(out, "samples-" + modes[m] + ".png"));
+      Charts.imageGrid(trainers[m].sample(64), 8, new File(out, "samples-" + modes[m] + ".png"));
     }
     return results;
   }
@@ -206,21 +190,7 @@ public final class ConvLipschitzReport implements Callable<Integer> {
 
   /** The generator, ending in a tanh image. */
   static MultiLayerConfiguration ganGenerator(long seed) {
-    return new NeuralNetConfiguration.Builder()
-        .seed(seed)
-        .dataType(DataType.FLOAT)
-        .updater(new Adam(2e-4, 0.5, 0.999, 1e-8))
-        .activation(Activation.RELU)
-        .list()
-        .layer(new DenseLayer.Builder().nIn(LATENT).nOut(64 * 7 * 7).build())
-        .layer(new BatchNormalization.Builder().build())
-        .layer(new Deconvolution2D.Builder(4, 4).stride(2, 2).padding(1, 1).nOut(32).build())
-        .layer(new BatchNormalization.Builder().build())
-        .layer(new Deconvolution2D.Builder(4, 4).stride(2, 2).padding(1, 1).nOut(1)
-            .activation(Activation.TANH).build())
-        .inputPreProcessor(2, new FeedForwardToCnnPreProcessor(7, 7, 64))
-        .setInputType(InputType.feedForward(LATENT))
-        .build();
+    return GanModels.imageGenerator(LATENT, adam(), seed);
   }
 
   /**
@@ -252,7 +222,7 @@ public final class ConvLipschitzReport implements Callable<Integer> {
     ConvolutionLayer c = (ConvolutionLayer) l.getSpectralNormConfig().getUnderlying();
     int index = l.getIndex();
     long size = 28;
-    int[][] convs = {{3, 1, 32}, {4, 2, 32}, {3, 1, 64}, {4, 2, 64}};
+    int[][] convs = GanModels.IMAGE_CONVS;
     for (int i = 0; i < index; i++) {
       size = size / convs[i][1];
     }
@@ -309,24 +279,6 @@ public final class ConvLipschitzReport implements Callable<Integer> {
       }
     }
     return x;
-  }
-
-  static void saveGrid(INDArray samples, File file) throws IOException {
-    int n = (int) samples.size(0);
-    int cols = 8;
-    int rows = (n + cols - 1) / cols;
-    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(cols * 28, rows * 28,
-        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
-    for (int k = 0; k < n; k++) {
-      for (int y = 0; y < 28; y++) {
-        for (int x = 0; x < 28; x++) {
-          double v = (samples.getDouble(k, 0, y, x) + 1) / 2;
-          int g = (int) Math.round(255 * Math.max(0, Math.min(1, v)));
-          img.getRaster().setSample((k % cols) * 28 + x, (k / cols) * 28 + y, 0, g);
-        }
-      }
-    }
-    javax.imageio.ImageIO.write(img, "png", file);
   }
 
   void write(Map<String, Result> results) throws IOException {

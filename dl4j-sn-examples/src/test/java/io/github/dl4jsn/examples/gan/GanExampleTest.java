@@ -10,9 +10,12 @@ import java.nio.file.Path;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
@@ -98,5 +101,78 @@ class GanExampleTest {
     assertThat(json.get("sn_coefficient").asDouble()).isEqualTo(2.0);
     assertThat(json.get("metrics").get("modes").asInt()).isEqualTo(25);
     assertThat(json.get("final_sigma").size()).isEqualTo(4);
+  }
+
+  /**
+   * The image data sets in smoke mode. {@code scripts/test.sh} fetches the data first and sets
+   * {@code DL4JSN_REQUIRE_DATA=1}, so in CI a missing data set fails instead of skipping.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"mnist", "fashion-mnist"})
+  void programRunsOnImagesInSmokeModeAndWritesGridsAndClassifierMetrics(String dataset)
+      throws Exception {
+    File data = new File("../data", dataset);
+    boolean present = new File(data, "train-images-idx3-ubyte").isFile();
+    if ("1".equals(System.getenv("DL4JSN_REQUIRE_DATA"))) {
+      assertThat(present).as(data + " (fetch: bash scripts/fetch-data.sh " + dataset + ")")
+          .isTrue();
+    }
+    Assumptions.assumeTrue(present, "no " + data + "; bash scripts/fetch-data.sh " + dataset);
+    File out = dir.resolve(dataset).toFile();
+    File classifier = dir.resolve("classifier-" + dataset + ".zip").toFile();
+    String[] args = {"--dataset", dataset, "--data", data.getPath(), "--steps", "3",
+        "--batch-size", "16", "--log-every", "2", "--eval-samples", "300",
+        "--classifier", classifier.getPath(), "--classifier-epochs", "1",
+        "--classifier-train-images", "2000", "--out", out.getPath()};
+    assertThat(new CommandLine(new GanExample()).execute(args)).isZero();
+    assertThat(classifier).isFile();
+    for (String png : new String[] {"samples.png", "losses.png", "class-metrics.png",
+        "sigma.png"}) {
+      assertThat(ImageIO.read(new File(out, png))).as(png).isNotNull();
+    }
+    JsonNode json = new ObjectMapper().readTree(Files.readString(out.toPath().resolve(
+        "metrics.json")));
+    assertThat(json.get("dataset").asText()).isEqualTo(dataset);
+    JsonNode metrics = json.get("metrics");
+    assertThat(metrics.get("samples").asInt()).isEqualTo(300);
+    int total = 0;
+    for (JsonNode c : metrics.get("class_histogram")) {
+      total += c.asInt();
+    }
+    assertThat(total).isEqualTo(300);
+    assertThat(metrics.get("kl_to_uniform").asDouble()).isBetween(0.0, Math.log(10) + 1e-9);
+    assertThat(metrics.get("frechet_distance_classifier_features").asDouble()).isPositive();
+    // A classifier trained on 2,000 images for one epoch is already far better than chance.
+    assertThat(json.get("reference").get("classifier_test_accuracy").asDouble())
+        .isGreaterThan(0.5);
+    assertThat(json.get("final_sigma").size()).isEqualTo(5);
+
+    // The second run loads the saved classifier instead of training again.
+    File again = dir.resolve(dataset + "-again").toFile();
+    args[args.length - 1] = again.getPath();
+    assertThat(new CommandLine(new GanExample()).execute(args)).isZero();
+    JsonNode second = new ObjectMapper().readTree(Files.readString(again.toPath().resolve(
+        "metrics.json")));
+    assertThat(second.get("reference").get("classifier_test_accuracy").asDouble())
+        .isEqualTo(json.get("reference").get("classifier_test_accuracy").asDouble());
+  }
+
+  @Test
+  void missingImageDataFailsWithTheFetchCommand() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = new CommandLine(new GanExample()).setErr(new java.io.PrintWriter(err))
+        .execute("--dataset", "fashion-mnist", "--data", dir.resolve("nothing").toString(),
+            "--out", dir.resolve("o").toString());
+    assertThat(code).isNotZero();
+    assertThat(err.toString()).contains("bash scripts/fetch-data.sh fashion-mnist");
+  }
+
+  @Test
+  void unknownDatasetIsRejectedNamingIt() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = new CommandLine(new GanExample()).setErr(new java.io.PrintWriter(err))
+        .execute("--dataset", "cifar", "--out", dir.toString());
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("cifar").contains("fashion-mnist");
   }
 }
