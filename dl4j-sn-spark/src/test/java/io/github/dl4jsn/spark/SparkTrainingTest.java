@@ -34,7 +34,7 @@ import picocli.CommandLine;
  * its training masters, and checks what SN promises afterwards.
  *
  * <p>Parameter averaging averages every parameter, u and v included; the average of unit vectors
- * is shorter than 1. Proven: right after training u and v are short (by about 5e-5 here), which
+ * is shorter than 1. Proven: right after training u and v are short (by up to 1e-3 here), which
  * changes nothing (inference divides sigma by {@code ||u|| ||v||}), and one more training step
  * renormalizes u before its power iteration and leaves both unit.
  *
