@@ -81,10 +81,10 @@ public final class SparkSpectralNormTraining {
    * Asynchronous gradient sharing (Strom 2015): each executor trains one worker and exchanges
    * threshold-encoded updates over Aeron UDP with the controller at {@code controllerAddress}:
    * {@code port} (open for UDP in and out on every node); each executor announces the address of
-   * its interface inside {@code networkMask} (e.g. {@code 10.0.0.0/16}). One worker per executor: with more,
-   * DL4J M2.1's ParallelWrapper can deadlock (a replica asks the root model for its updater while
-   * worker 0 holds the model's monitor in {@code fit} and waits for that replica). Run more
-   * executors instead.
+   * its interface inside {@code networkMask} (e.g. {@code 10.0.0.0/16}). One worker per
+   * executor: with more, DL4J M2.1's ParallelWrapper can deadlock (a replica asks the root model
+   * for its updater while worker 0 holds the model's monitor in {@code fit} and waits for that
+   * replica). Run more executors instead.
    */
   public static SharedTrainingMaster gradientSharing(
       int batchSizePerWorker, double threshold, String controllerAddress, String networkMask,
