@@ -30,8 +30,8 @@ import picocli.CommandLine;
 
 /**
  * Trains an SN discriminator-sized MLP (8-32-32-4, every weight layer spectrally normalized,
- * DOUBLE) on a real local Spark ({@code local[2]}) with DL4J's {@link SparkDl4jMultiLayer}, under both of
- * its training masters, and checks what SN promises afterwards.
+ * DOUBLE) on a real local Spark ({@code local[2]}) with DL4J's {@link SparkDl4jMultiLayer},
+ * under both of its training masters, and checks what SN promises afterwards.
  *
  * <p>Parameter averaging averages every parameter, u and v included; the average of unit vectors
  * is shorter than 1. Proven: right after training u and v are short (by up to 1e-3 here), which
