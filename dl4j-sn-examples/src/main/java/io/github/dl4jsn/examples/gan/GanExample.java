@@ -93,6 +93,10 @@ public final class GanExample implements Callable<Integer> {
       + "convolutions by their exact operator norm instead of the reshaped kernel's sigma.")
   boolean operatorNorm;
 
+  @Option(names = "--width", description = "Images: channels of the discriminator's first two "
+      + "convolutions; the last two have twice as many (default: ${DEFAULT-VALUE}).")
+  int width = 16;
+
   @Option(names = "--setting", description = "Adam setting A..F of Miyato et al. Table 1 "
       + "(default: ${DEFAULT-VALUE}).")
   AdamSetting setting = AdamSetting.C;
@@ -168,12 +172,12 @@ public final class GanExample implements Callable<Integer> {
           "--sn-coefficient must be > 0, got " + snCoefficient);
     }
     if (steps < 1 || batchSize < 1 || latent < 1 || evalSamples < 2 || logEvery < 1
-        || classifierEpochs < 1 || classifierTrainImages < 0) {
+        || classifierEpochs < 1 || classifierTrainImages < 0 || width < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(),
-          "--steps, --batch-size, --latent, --log-every and --classifier-epochs must be >= 1, "
-              + "--eval-samples >= 2 and --classifier-train-images >= 0; got " + steps + ", "
-              + batchSize + ", " + latent + ", " + logEvery + ", " + classifierEpochs + ", "
-              + evalSamples + ", " + classifierTrainImages);
+          "--steps, --batch-size, --latent, --log-every, --classifier-epochs and --width must be "
+              + ">= 1, --eval-samples >= 2 and --classifier-train-images >= 0; got " + steps
+              + ", " + batchSize + ", " + latent + ", " + logEvery + ", " + classifierEpochs + ", "
+              + width + ", " + evalSamples + ", " + classifierTrainImages);
     }
     if (operatorNorm && !dataset.isImage()) {
       throw new CommandLine.ParameterException(spec.commandLine(),
@@ -235,6 +239,7 @@ public final class GanExample implements Callable<Integer> {
     json.put("sn_coefficient", sn ? snCoefficient : null);
     json.put("sn_convolutions", !sn || !dataset.isImage() ? null
         : operatorNorm ? "operator norm" : "reshaped kernel");
+    json.put("discriminator_width", dataset.isImage() ? width : null);
     json.put("setting", setting.name());
     json.put("learning_rate", setting.learningRate);
     json.put("beta1", setting.beta1);
@@ -383,8 +388,8 @@ public final class GanExample implements Callable<Integer> {
 
     @Override
     public org.deeplearning4j.nn.conf.MultiLayerConfiguration discriminator() {
-      return GanModels.imageDiscriminator(sn, operatorNorm, snCoefficient, setting.adam(),
-          seed + 1);
+      return GanModels.imageDiscriminator(sn, operatorNorm, snCoefficient, width,
+          setting.adam(), seed + 1);
     }
 
     @Override

@@ -28,7 +28,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * <p>The 28x28x1 image models: a DCGAN-style generator (dense to 64x7x7, two stride-2
  * deconvolutions with batch normalization and ReLU, tanh image in [-1, 1]) and a discriminator in
  * the style of the SN-GAN paper's standard CNN (alternating 3x3 stride-1 and 4x4 stride-2
- * convolutions, LeakyReLU 0.1, a dense sigmoid output), narrowed to 32-32-64-64 channels for CPUs.
+ * convolutions, LeakyReLU 0.1, a dense sigmoid output), narrowed for CPUs to w-w-2w-2w channels
+ * (w = 16 in the GAN example, 32 in the Lipschitz report; the paper's CIFAR network has 64 to 512).
  */
 public final class GanModels {
   private GanModels() {}
@@ -84,15 +85,18 @@ public final class GanModels {
         .build();
   }
 
-  /** The image discriminator's convolutions: {kernel, stride, channels}, padding 1 each. */
-  public static final int[][] IMAGE_CONVS = {{3, 1, 32}, {4, 2, 32}, {3, 1, 64}, {4, 2, 64}};
+  /**
+   * The image discriminator's convolutions: {kernel, stride, channels as a multiple of the width},
+   * padding 1 each.
+   */
+  public static final int[][] IMAGE_CONVS = {{3, 1, 1}, {4, 2, 1}, {3, 1, 2}, {4, 2, 2}};
 
   /**
-   * The 28x28x1 image discriminator; with {@code spectralNorm} every layer is wrapped (coefficient
-   * c), its convolutions in operator-norm mode if {@code operatorNorm}.
+   * The 28x28x1 image discriminator of width w; with {@code spectralNorm} every layer is wrapped
+   * (coefficient c), its convolutions in operator-norm mode if {@code operatorNorm}.
    */
   public static MultiLayerConfiguration imageDiscriminator(boolean spectralNorm,
-      boolean operatorNorm, double coefficient, IUpdater updater, long seed) {
+      boolean operatorNorm, double coefficient, int width, IUpdater updater, long seed) {
     NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(DataType.FLOAT)
@@ -101,7 +105,7 @@ public final class GanModels {
         .list();
     for (int[] c : IMAGE_CONVS) {
       Layer conv = new ConvolutionLayer.Builder(c[0], c[0]).stride(c[1], c[1]).padding(1, 1)
-          .nOut(c[2]).build();
+          .nOut(c[2] * width).build();
       if (spectralNorm) {
         SpectralNormalization.Builder sn =
             new SpectralNormalization.Builder(conv).coefficient(coefficient);

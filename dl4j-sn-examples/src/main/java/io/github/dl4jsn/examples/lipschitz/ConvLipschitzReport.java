@@ -81,6 +81,7 @@ public final class ConvLipschitzReport implements Callable<Integer> {
   File out = new File("target/conv-lipschitz");
 
   static final int LATENT = 32;
+  static final int WIDTH = 32;
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new ConvLipschitzReport()).execute(args));
@@ -88,7 +89,7 @@ public final class ConvLipschitzReport implements Callable<Integer> {
 
   /** The discriminator: four convolutions (3x3 s1, 4x4 s2, 3x3 s1, 4x4 s2) and a sigmoid output. */
   static MultiLayerConfiguration discriminator(boolean operatorNorm, long seed) {
-    return GanModels.imageDiscriminator(true, operatorNorm, 1.0, adam(), seed);
+    return GanModels.imageDiscriminator(true, operatorNorm, 1.0, WIDTH, adam(), seed);
   }
 
   private static Adam adam() {
