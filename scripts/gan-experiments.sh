@@ -2,7 +2,7 @@
 # Runs the SN-GAN experiments of docs/gan.md and prints their tables (scripts/gan-report.py).
 #   scripts/gan-experiments.sh mixtures [STEPS] [SEEDS]   ring and grid, SN vs plain, seeds 1..SEEDS
 #   scripts/gan-experiments.sh settings [STEPS]           ring, settings A..F, SN vs plain, seed 1
-#   scripts/gan-experiments.sh images [STEPS]             MNIST and Fashion-MNIST, SN vs plain
+#   scripts/gan-experiments.sh images [STEPS] [DATASETS]  images (default "mnist fashion-mnist"), SN vs plain
 # Runs go to out/gan-exp/<experiment>/<run>/ (metrics.json, PNGs, log), JOBS (default 2) at a time,
 # each JVM with OMP_NUM_THREADS=1 (faster than 2 threads per JVM on a 2-core machine). A run whose
 # metrics.json exists is skipped, so an interrupted experiment continues where it stopped.
@@ -39,9 +39,9 @@ case "$what" in
       done
     done ;;
   images)
-    steps="${2:-2000}"
+    steps="${2:-2000}"; datasets="${3:-mnist fashion-mnist}"
     bash scripts/fetch-data.sh all
-    for data in mnist fashion-mnist; do
+    for data in $datasets; do
       for sn in sn no-sn; do
         echo "$data-$sn --dataset $data --$sn --steps $steps --log-every 100" >> "$list"
       done
@@ -50,7 +50,7 @@ case "$what" in
 esac
 # The image runs share one classifier per data set: train it once, before the parallel runs.
 if [ "$what" = images ]; then
-  for data in mnist fashion-mnist; do
+  for data in $datasets; do
     [ -f "data/classifier-$data.zip" ] || OMP_NUM_THREADS=2 java -Djava.awt.headless=true \
       -cp "$cp" io.github.dl4jsn.examples.gan.GanExample --dataset "$data" --steps 1 \
       --eval-samples 100 --out "$root/.classifier-$data"
@@ -65,7 +65,7 @@ run_one() {
   OMP_NUM_THREADS=1 java -Xmx6g -Djava.awt.headless=true -cp "$cp" \
     io.github.dl4jsn.examples.gan.GanExample --out "$dir" "$@" > "$dir/run.log" 2>&1 \
     || { echo "FAILED $name (see $dir/run.log)"; return 1; }
-  echo "done $name: $(grep -m1 -A1 'GAN on' "$dir/run.log" | tail -1)"
+  echo "done $name: $(grep -A1 'GAN on .* s)$' "$dir/run.log" | tail -1)"
 }
 export -f run_one
 export root cp

@@ -75,6 +75,18 @@ public final class Seq2SeqModel {
   public static ComputationGraphConfiguration build(int srcVocab, int tgtVocab, int embedding,
       int hidden, int layers, boolean sn, Optimizer optimizer, double lr, int itersPerEpoch,
       double halveAfter, double halveEvery, double clip, long seed) {
+    return build(srcVocab, tgtVocab, embedding, hidden, layers, sn, sn, optimizer, lr,
+        itersPerEpoch, halveAfter, halveEvery, clip, seed);
+  }
+
+  /**
+   * As {@link #build(int, int, int, int, int, boolean, Optimizer, double, int, double, double,
+   * double, long)}, with SN of the LSTMs ({@code sn}) and of the output layer ({@code snOutput})
+   * chosen separately.
+   */
+  public static ComputationGraphConfiguration build(int srcVocab, int tgtVocab, int embedding,
+      int hidden, int layers, boolean sn, boolean snOutput, Optimizer optimizer, double lr,
+      int itersPerEpoch, double halveAfter, double halveEvery, double clip, long seed) {
     IUpdater updater = optimizer == Optimizer.adam ? new Adam(lr)
         : new Sgd(halvingSchedule(lr, itersPerEpoch, halveAfter, halveEvery));
     ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
@@ -106,7 +118,7 @@ public final class Seq2SeqModel {
     Layer out = new RnnOutputLayer.Builder(LossFunction.SPARSE_MCXENT).nIn(hidden)
         .nOut(tgtVocab).dataFormat(RNNFormat.NCW)
         .activation(Activation.SOFTMAX).build();
-    g.addLayer("out", sn ? SpectralNormalization.wrap(out) : out, "dec" + (layers - 1));
+    g.addLayer("out", snOutput ? SpectralNormalization.wrap(out) : out, "dec" + (layers - 1));
     return g.setOutputs("out").build();
   }
 

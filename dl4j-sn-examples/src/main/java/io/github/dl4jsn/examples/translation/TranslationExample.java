@@ -128,6 +128,11 @@ public final class TranslationExample implements Runnable {
         + "and the output layer.")
     boolean sn;
 
+    @Option(names = "--sn-output", negatable = true, defaultValue = "true",
+        fallbackValue = "true", description = "With --sn, also normalize the output layer "
+            + "(default: on; --no-sn-output: the LSTMs only, the softmax layer stays free).")
+    boolean snOutput = true;
+
     @Option(names = "--optimizer", description = "sgd (paper) or adam (default: "
         + "${DEFAULT-VALUE}).")
     Seq2SeqModel.Optimizer optimizer = Seq2SeqModel.Optimizer.sgd;
@@ -211,12 +216,14 @@ public final class TranslationExample implements Runnable {
         RareWords rare = RareWords.learn(trainSrc, trainTgt, sv);
         int iters = (trainPairs.size() + batchSize - 1) / batchSize;
         graph = new ComputationGraph(Seq2SeqModel.build(sv.size(), tv.size(), embedding, hidden,
-            layers, sn, optimizer, lr, iters, halveAfter, halveEvery, clip, seed));
+            layers, sn, sn && snOutput, optimizer, lr, iters, halveAfter, halveEvery, clip,
+            seed));
         graph.init();
         HashMap<String, String> settings = new HashMap<>();
         settings.put("reverse", Boolean.toString(reverse));
         settings.put("maxLen", Integer.toString(maxLen));
         settings.put("sn", Boolean.toString(sn));
+        settings.put("snOutput", Boolean.toString(sn && snOutput));
         settings.put("seed", Long.toString(seed));
         saved = new Saved(graph, sv, tv, rare, settings);
       }
@@ -229,10 +236,11 @@ public final class TranslationExample implements Runnable {
       }
       List<ParallelCorpus.Pair> validSubset =
           validPairs.subList(0, Math.min(validSentences, validPairs.size()));
-      log.info("Model: {} layers x {} cells, embedding {}, vocab {} -> {}, {} parameters, sn {}, "
-              + "reverse {}, {} dictionary entries for rare words", layers, hidden, embedding,
-          saved.srcVocab.size(), saved.tgtVocab.size(), graph.numParams(), saved.settings.get("sn"),
-          rev, saved.rare.size());
+      log.info("Model: {} layers x {} cells, embedding {}, vocab {} -> {}, {} parameters, sn {} "
+              + "(output layer {}), reverse {}, {} dictionary entries for rare words", layers,
+          hidden, embedding, saved.srcVocab.size(), saved.tgtVocab.size(), graph.numParams(),
+          saved.settings.get("sn"), saved.settings.getOrDefault("snOutput",
+              saved.settings.get("sn")), rev, saved.rare.size());
       Random rng = new Random(seed + graph.getConfiguration().getEpochCount());
       List<Map<String, Object>> history = new ArrayList<>();
       for (int epoch = graph.getConfiguration().getEpochCount(); epoch < epochs; epoch++) {

@@ -22,6 +22,20 @@ class TranslatorTest {
     return g;
   }
 
+  @org.junit.jupiter.api.Test
+  void snOnTheLstmsOnlyLeavesTheOutputLayerPlain() {
+    ComputationGraph g = new ComputationGraph(Seq2SeqModel.build(12, 9, 6, 7, 2, true, false,
+        Seq2SeqModel.Optimizer.adam, 1e-3, 10, 5, 0.5, 5, 3));
+    g.init();
+    for (String lstm : new String[] {"enc0", "enc1", "dec0", "dec1"}) {
+      assertThat(g.getLayer(lstm)).as(lstm)
+          .isInstanceOf(io.github.dl4jsn.layers.SpectralNormRecurrentLayer.class);
+    }
+    assertThat(g.getLayer("out"))
+        .isNotInstanceOf(io.github.dl4jsn.layers.SpectralNormLayer.class)
+        .isInstanceOf(org.deeplearning4j.nn.layers.recurrent.RnnOutputLayer.class);
+  }
+
   private static List<Example> examples() {
     return List.of(new Example(new int[] {5, 4, 3, 7, 2}, new int[] {3, 4, 5, 2}),
         new Example(new int[] {8, 2}, new int[] {6, 2}),
