@@ -101,7 +101,7 @@ public final class GanExample implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}).")
   AdamSetting setting = AdamSetting.C;
 
-  @Option(names = "--steps", description = "Generator updates (default: 3000 for 2-D, 2000 for "
+  @Option(names = "--steps", description = "Generator updates (default: 1500 for 2-D, 2000 for "
       + "images).")
   Integer steps;
 
@@ -157,7 +157,7 @@ public final class GanExample implements Callable<Integer> {
 
   private void applyDefaults() {
     boolean image = dataset.isImage();
-    steps = steps != null ? steps : image ? 2000 : 3000;
+    steps = steps != null ? steps : image ? 2000 : 1500;
     batchSize = batchSize != null ? batchSize : image ? 64 : 256;
     latent = latent != null ? latent : image ? 64 : 2;
     evalSamples = evalSamples != null ? evalSamples : image ? 10_000 : 2500;
