@@ -77,13 +77,10 @@ class ParallelWrapperTest {
 
     // Sigma and W_SN are those of the normalized vectors: v^T W u / (||u|| ||v||), M = W^T.
     for (SpectralNormLayer l : layers) {
-      INDArray w = l.getInnerLayer().getParam("W");
-      INDArray u = l.getParam("uW");
-      INDArray v = l.getParam("vW");
-      double sigma = v.reshape(1, v.length()).mmul(w).mmul(u.reshape(u.length(), 1)).getDouble(0)
-          / (u.norm2Number().doubleValue() * v.norm2Number().doubleValue());
+      double sigma = Nets.sigmaOfNormalizedVectors(l);
       assertThat(l.sigma("W").getDouble()).isCloseTo(sigma, within(1e-12));
-      assertThat(maxAbsDiff(l.normalizedWeight("W"), w.div(sigma))).isLessThan(1e-12);
+      assertThat(maxAbsDiff(l.normalizedWeight("W"), l.getInnerLayer().getParam("W").div(sigma)))
+          .isLessThan(1e-12);
     }
 
     // The next training step renormalizes u before iterating; both come out unit.

@@ -1,6 +1,7 @@
 package io.github.dl4jsn.testutil;
 
 import io.github.dl4jsn.conf.SpectralNormalization;
+import io.github.dl4jsn.layers.SpectralNormLayer;
 import java.util.Random;
 import java.util.function.UnaryOperator;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -196,5 +197,17 @@ public final class Nets {
     }
     return new DataSet(
         Nd4j.createFromArray(x).castTo(dataType), Nd4j.createFromArray(y).castTo(dataType));
+  }
+
+  /**
+   * The sigma that a dense SN layer's W, uW and vW imply when u and v need not be unit (after
+   * parameter averaging): {@code v^T W u / (||u|| ||v||)}, with M = W^T.
+   */
+  public static double sigmaOfNormalizedVectors(SpectralNormLayer l) {
+    INDArray w = l.getInnerLayer().getParam("W");
+    INDArray u = l.getParam("uW");
+    INDArray v = l.getParam("vW");
+    return v.reshape(1, v.length()).mmul(w).mmul(u.reshape(u.length(), 1)).getDouble(0)
+        / (u.norm2Number().doubleValue() * v.norm2Number().doubleValue());
   }
 }

@@ -143,12 +143,8 @@ class SparkTrainingTest {
 
     // Sigma and W_SN are those of the normalized vectors: v^T W u / (||u|| ||v||), M = W^T.
     for (SpectralNormLayer l : SpectralNormLayer.allIn(trained)) {
-      INDArray w = l.getInnerLayer().getParam("W");
-      INDArray u = l.getParam("uW");
-      INDArray v = l.getParam("vW");
-      double sigma = v.reshape(1, v.length()).mmul(w).mmul(u.reshape(u.length(), 1)).getDouble(0)
-          / (u.norm2Number().doubleValue() * v.norm2Number().doubleValue());
-      assertThat(l.sigma("W").getDouble()).isCloseTo(sigma, within(1e-12));
+      assertThat(l.sigma("W").getDouble())
+          .isCloseTo(Nets.sigmaOfNormalizedVectors(l), within(1e-12));
     }
     assertExactSigmasAboutOne(trained);
     return trained;
