@@ -514,7 +514,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
           nw.shape(), order, nw.vShape(), nw.uShape(), dataType, eps, coefficient, clipOnly,
           output);
     }
-    return new SpectralNormCore(
+    return SpectralNormCore.create(
         nw.layout(), nw.shape(), order, dataType, eps, coefficient, clipOnly, output);
   }
 

@@ -55,6 +55,10 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  *       vectors are unit.
  * </ul>
  *
+ * <p>This class runs every step, scalars included, as ND4J ops, for any backend (the device path);
+ * {@link #create} returns {@link CpuSpectralNormCore} on the CPU backend, which computes the same
+ * results with the scalar steps on the host.
+ *
  * <p>All intermediate buffers are allocated once, outside any workspace, and reused; sigma and the
  * other scalars stay 0-d INDArrays, so no device-to-host copy happens on a GPU backend.
  * Matrix-vector products are taken with row vectors ({@code [1, n] x matrix}), which ND4J runs
@@ -63,34 +67,34 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * <p>Reference: T. Miyato, T. Kataoka, M. Koyama, Y. Yoshida, "Spectral Normalization for
  * Generative Adversarial Networks", ICLR 2018, arXiv:1802.05957.
  */
-public final class SpectralNormCore implements NormEstimator {
+public class SpectralNormCore implements NormEstimator {
 
-  private final WeightLayout layout;
+  final WeightLayout layout;
   private final long[] shape;
-  private final long h;
-  private final long w;
-  private final double eps;
-  private final double floor;
-  private final double tiny;
-  private final double coefficient;
-  private final boolean clipOnly;
+  final long h;
+  final long w;
+  final double eps;
+  final double floor;
+  final double tiny;
+  final double coefficient;
+  final boolean clipOnly;
 
   /** u as [1, h] and v as [1, w]: row views of the bound vectors. */
-  private INDArray u;
-  private INDArray v;
+  INDArray u;
+  INDArray v;
 
-  private final INDArray mv;
+  final INDArray mv;
   private final INDArray scaledU;
-  private final INDArray weightSn;
-  private final INDArray matrixCopy;
+  final INDArray weightSn;
+  final INDArray matrixCopy;
   // DOUBLE 0-d scalars.
-  private final INDArray norm;
+  final INDArray norm;
   private final INDArray norm2;
-  private final INDArray sigma;
-  private final INDArray divisor;
+  final INDArray sigma;
+  final INDArray divisor;
   private final INDArray gate;
   private final INDArray inner;
-  private final INDArray preClip;
+  final INDArray preClip;
   // The same scalars in the network's type (aliases in DOUBLE): element-wise ops between arrays
   // of different types take a slow generic path in ND4J M2.1 (12x slower for W / s in FLOAT).
   private final INDArray normT;
@@ -166,6 +170,41 @@ public final class SpectralNormCore implements NormEstimator {
       divisorT = same ? divisor : Nd4j.scalar(dataType, 1.0);
       innerT = same ? inner : Nd4j.scalar(dataType, 0.0);
     }
+  }
+
+  /**
+   * The core for a weight on the current ND4J backend: on the CPU backend, in FLOAT or DOUBLE, the
+   * variant that computes the scalar steps on the host ({@link CpuSpectralNormCore}: the same
+   * results, without the fixed cost of about 20 ND4J ops per step); elsewhere this class, whose
+   * scalars stay 0-d arrays so that a GPU backend never synchronizes. Arguments as the
+   * constructors'.
+   */
+  public static SpectralNormCore create(
+      WeightLayout layout,
+      long[] shape,
+      char order,
+      DataType dataType,
+      double eps,
+      double coefficient,
+      boolean clipOnly,
+      INDArray output) {
+    if (CpuSpectralNormCore.applies(dataType)) {
+      return new CpuSpectralNormCore(
+          layout, shape, order, dataType, eps, coefficient, clipOnly, output);
+    }
+    return new SpectralNormCore(layout, shape, order, dataType, eps, coefficient, clipOnly, output);
+  }
+
+  /** As {@link #create(WeightLayout, long[], char, DataType, double, double, boolean, INDArray)}. */
+  public static SpectralNormCore create(
+      WeightLayout layout,
+      long[] shape,
+      char order,
+      DataType dataType,
+      double eps,
+      double coefficient,
+      boolean clipOnly) {
+    return create(layout, shape, order, dataType, eps, coefficient, clipOnly, null);
   }
 
   /**
@@ -384,7 +423,7 @@ public final class SpectralNormCore implements NormEstimator {
     return shape.clone();
   }
 
-  private INDArray matrix(INDArray weight) {
+  INDArray matrix(INDArray weight) {
     if (layout.hasMatrixView()) {
       return layout.matrixView(weight, h, w);
     }
@@ -394,13 +433,13 @@ public final class SpectralNormCore implements NormEstimator {
   }
 
   /** out = (M x^T)^T for a row x: [1, w] -> [1, h]. */
-  private void multiply(INDArray m, INDArray x, INDArray out) {
+  void multiply(INDArray m, INDArray x, INDArray out) {
     // DENSE holds M^T as [w, h]: x M^T. Others hold M as [h, w]: x M^T = gemm(x, M, transB).
     Nd4j.gemm(x, m, out, false, !layout.viewIsTransposed(), 1.0, 0.0);
   }
 
   /** out = (M^T x^T)^T for a row x: [1, h] -> [1, w]. */
-  private void multiplyTransposed(INDArray m, INDArray x, INDArray out) {
+  void multiplyTransposed(INDArray m, INDArray x, INDArray out) {
     Nd4j.gemm(x, m, out, false, layout.viewIsTransposed(), 1.0, 0.0);
   }
 

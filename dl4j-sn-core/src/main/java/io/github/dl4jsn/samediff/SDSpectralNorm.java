@@ -231,7 +231,7 @@ public final class SDSpectralNorm {
 
   static SpectralNormCore core(
       WeightLayout layout, INDArray w, double eps, double coefficient, boolean clipOnly) {
-    return new SpectralNormCore(layout, w.shape(), w.ordering(), w.dataType(), eps, coefficient,
+    return SpectralNormCore.create(layout, w.shape(), w.ordering(), w.dataType(), eps, coefficient,
         clipOnly);
   }
 }

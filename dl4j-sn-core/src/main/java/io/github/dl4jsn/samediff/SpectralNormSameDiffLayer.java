@@ -39,7 +39,7 @@ public abstract class SpectralNormSameDiffLayer extends SameDiffLayer {
 
   /** The maths core for the layer's weight (the same as the native wrapper's). */
   public SpectralNormCore core(INDArray w) {
-    return new SpectralNormCore(layout(), w.shape(), w.ordering(), w.dataType(), eps,
+    return SpectralNormCore.create(layout(), w.shape(), w.ordering(), w.dataType(), eps,
         coefficient, false);
   }
 

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.github.dl4jsn.testutil.ExactSigma;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -13,13 +15,26 @@ import org.nd4j.linalg.factory.Nd4j;
 /** The numerical guards: collapse after zero or tiny weights heals at the next iteration. */
 class SpectralNormCoreGuardsTest {
 
-  @ParameterizedTest
-  @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
-  void allZeroWeightsGiveZeroWeightSnAndRecoverWhenTheWeightsGrow(DataType type) {
+  static Stream<Arguments> typesAndCores() {
+    return Stream.of(DataType.FLOAT, DataType.DOUBLE)
+        .flatMap(t -> Stream.of(Arguments.of(t, false), Arguments.of(t, true)));
+  }
+
+  /** The all-ops core, or the one {@link SpectralNormCore#create} picks (host scalars on CPU). */
+  static SpectralNormCore core(long[] shape, DataType type, boolean host) {
+    SpectralNormCore core = host
+        ? SpectralNormCore.create(WeightLayout.DENSE, shape, 'f', type, 1e-12, 1.0, false)
+        : new SpectralNormCore(WeightLayout.DENSE, shape, 'f', type, 1e-12, 1.0, false);
+    assertThat(core instanceof CpuSpectralNormCore).isEqualTo(host);
+    return core;
+  }
+
+  @ParameterizedTest(name = "{0}, host scalars {1}")
+  @MethodSource("typesAndCores")
+  void allZeroWeightsGiveZeroWeightSnAndRecoverWhenTheWeightsGrow(DataType type, boolean host) {
     Nd4j.getRandom().setSeed(1);
     INDArray w = Nd4j.zeros(type, 12, 7).dup('f');
-    SpectralNormCore core =
-        new SpectralNormCore(WeightLayout.DENSE, w.shape(), 'f', type, 1e-12, 1.0, false);
+    SpectralNormCore core = core(w.shape(), type, host);
     core.bind(Nd4j.randn(type, 7), Nd4j.randn(type, 12));
     core.normalizeVectors();
     core.renormalizeU();
@@ -39,13 +54,12 @@ class SpectralNormCoreGuardsTest {
     assertThat(core.sigma().getDouble()).isCloseTo(exact, within(1e-3 * exact));
   }
 
-  @ParameterizedTest
-  @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
-  void shortVectorsLeftByTinyWeightsAreRestoredAtTheNextIteration(DataType type) {
+  @ParameterizedTest(name = "{0}, host scalars {1}")
+  @MethodSource("typesAndCores")
+  void shortVectorsLeftByTinyWeightsAreRestoredAtTheNextIteration(DataType type, boolean host) {
     Nd4j.getRandom().setSeed(2);
     INDArray tiny = Nd4j.randn(type, 9, 5).muli(1e-20).dup('f');
-    SpectralNormCore core =
-        new SpectralNormCore(WeightLayout.DENSE, tiny.shape(), 'f', type, 1e-12, 1.0, false);
+    SpectralNormCore core = core(tiny.shape(), type, host);
     core.bind(Nd4j.randn(type, 5), Nd4j.randn(type, 9));
     core.normalizeVectors();
     core.renormalizeU();

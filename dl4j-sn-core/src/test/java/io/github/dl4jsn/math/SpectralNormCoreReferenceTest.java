@@ -26,20 +26,23 @@ class SpectralNormCoreReferenceTest {
     Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
   }
 
+  /** Each case runs on both cores: the all-ops one (any backend) and the CPU one (host scalars). */
   static Stream<Arguments> casesAndIterations() {
     return ReferenceCases.all().stream()
-        .flatMap(c -> Stream.of(Arguments.of(c, 1), Arguments.of(c, 5)));
+        .flatMap(c -> Stream.of(1, 5).flatMap(n -> Stream.of(
+            Arguments.of(c, n, false), Arguments.of(c, n, true))));
   }
 
-  static Stream<Case> cases() {
-    return ReferenceCases.all().stream();
+  static Stream<Arguments> cases() {
+    return ReferenceCases.all().stream()
+        .flatMap(c -> Stream.of(Arguments.of(c, false), Arguments.of(c, true)));
   }
 
-  @ParameterizedTest(name = "{0}, n={1}")
+  @ParameterizedTest(name = "{0}, n={1}, host scalars {2}")
   @MethodSource("casesAndIterations")
-  void trainingStepMatchesPyTorchForUVSigmaWeightAndGradient(Case c, int n) {
+  void trainingStepMatchesPyTorchForUVSigmaWeightAndGradient(Case c, int n, boolean host) {
     INDArray weight = c.toDl4j(c.tensor("W"));
-    SpectralNormCore core = coreFor(c, c.layout(), weight);
+    SpectralNormCore core = coreFor(c, c.layout(), weight, host);
     core.powerIterate(weight, n);
     INDArray weightSn = core.normalize(weight, true);
     INDArray gradient = c.toDl4j(c.tensor("G"));
@@ -53,11 +56,11 @@ class SpectralNormCoreReferenceTest {
     assertClose("dL/dW", gradient, c.toDl4j(r.tensor("grad_W")), TOL);
   }
 
-  @ParameterizedTest(name = "{0}")
+  @ParameterizedTest(name = "{0}, host scalars {1}")
   @MethodSource("cases")
-  void evalFromInitialVectorsMatchesPyTorchIncludingNegativeSigma(Case c) {
+  void evalFromInitialVectorsMatchesPyTorchIncludingNegativeSigma(Case c, boolean host) {
     INDArray weight = c.toDl4j(c.tensor("W"));
-    SpectralNormCore core = coreFor(c, c.layout(), weight);
+    SpectralNormCore core = coreFor(c, c.layout(), weight, host);
     INDArray weightSn = core.normalize(weight, false);
     INDArray gradient = c.toDl4j(c.tensor("G"));
     core.correctGradient(gradient);
@@ -69,15 +72,15 @@ class SpectralNormCoreReferenceTest {
     assertClose("dL/dW", gradient, c.toDl4j(r.tensor("grad_W")), TOL);
   }
 
-  @ParameterizedTest(name = "{0}")
+  @ParameterizedTest(name = "{0}, host scalars {1}")
   @MethodSource("cases")
-  void linearCasesDoubleAsEmbeddingCasesWithMEqualToW(Case c) {
+  void linearCasesDoubleAsEmbeddingCasesWithMEqualToW(Case c, boolean host) {
     if (!c.module().equals("linear")) {
       return;
     }
     // PyTorch's Embedding [num, dim] normalizes M = W; DL4J's EmbeddingLayer W is [nIn, nOut].
     INDArray weight = c.tensor("W").dup('f');
-    SpectralNormCore core = coreFor(c, WeightLayout.EMBEDDING, weight);
+    SpectralNormCore core = coreFor(c, WeightLayout.EMBEDDING, weight, host);
     core.powerIterate(weight, 5);
     INDArray weightSn = core.normalize(weight, true);
     INDArray gradient = c.tensor("G").dup('f');
@@ -88,11 +91,11 @@ class SpectralNormCoreReferenceTest {
     assertClose("dL/dW", gradient, r.tensor("grad_W"), TOL);
   }
 
-  @ParameterizedTest(name = "{0}")
+  @ParameterizedTest(name = "{0}, host scalars {1}")
   @MethodSource("cases")
-  void gradientIsOrthogonalToTheWeight(Case c) {
+  void gradientIsOrthogonalToTheWeight(Case c, boolean host) {
     INDArray weight = c.toDl4j(c.tensor("W"));
-    SpectralNormCore core = coreFor(c, c.layout(), weight);
+    SpectralNormCore core = coreFor(c, c.layout(), weight, host);
     core.powerIterate(weight, 5);
     core.normalize(weight, true);
     INDArray gradient = c.toDl4j(c.tensor("G"));
@@ -103,10 +106,13 @@ class SpectralNormCoreReferenceTest {
     assertThat(Math.abs(dot) / scale).isLessThan(1e-12);
   }
 
-  static SpectralNormCore coreFor(Case c, WeightLayout layout, INDArray weight) {
-    SpectralNormCore core =
-        new SpectralNormCore(
+  static SpectralNormCore coreFor(Case c, WeightLayout layout, INDArray weight, boolean host) {
+    SpectralNormCore core = host
+        ? SpectralNormCore.create(
+            layout, weight.shape(), weight.ordering(), DataType.DOUBLE, c.eps(), 1.0, false)
+        : new SpectralNormCore(
             layout, weight.shape(), weight.ordering(), DataType.DOUBLE, c.eps(), 1.0, false);
+    assertThat(core instanceof CpuSpectralNormCore).as("host-scalar core on CPU").isEqualTo(host);
     core.bind(c.tensor("u0").dup(), c.tensor("v0").dup());
     return core;
   }
