@@ -27,8 +27,9 @@ def main(jmh_path, torch_path):
     t = json.load(open(torch_path))
     tr = {(r["workload"], r["sn"]): r for r in t["runs"]}
     lines = ["| workload | pass | DL4J with SN | DL4J without | DL4J ratio | PyTorch with SN | "
-             "PyTorch without | PyTorch ratio | DL4J/PyTorch (with SN) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "PyTorch without | PyTorch ratio | DL4J/PyTorch (with SN) | DL4J SN all-ops core "
+             "(ratio) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for workload in ("mlp", "sngan_cnn32"):
         for method, tkey in (("trainingStep", "train_ms"), ("inference", "inference_ms")):
             a = j.get(("StepBenchmark", method, workload, "true"))
@@ -44,9 +45,12 @@ def main(jmh_path, torch_path):
                 cells += [f"{pa:.2f} ms", f"{pb:.2f} ms", f"{pa / pb:.3f}", f"{a[0] / pa:.2f}"]
             else:
                 cells += ["-", "-", "-", "-"]
+            c = j.get(("StepBenchmark", method, workload, "all-ops"))
+            cells.append(f"{c[0]:.2f} ± {c[1]:.2f} ms ({c[0] / b[0]:.3f})" if c else "-")
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "| matrix | power iteration (1 step) | two bare GEMVs | ratio | "
-              "bytes allocated per op (iteration / GEMVs) |", "|---|---|---|---|---|"]
+              "bytes allocated per op (iteration / GEMVs) | all-ops core (ratio) |",
+              "|---|---|---|---|---|---|"]
     for size in ("512x4608", "256x256"):
         p = j.get(("PowerIterationBenchmark", "powerIteration", size, None))
         g = j.get(("PowerIterationBenchmark", "twoBareGemvs", size, None))
@@ -54,8 +58,10 @@ def main(jmh_path, torch_path):
             continue
         alloc = (f"{p[3]:.0f} / {g[3]:.0f}" if p[3] is not None and g[3] is not None
                  else "(run with -prof gc)")
+        c = j.get(("PowerIterationBenchmark", "powerIterationAllOps", size, None))
+        all_ops = f"{c[0]:.1f} ± {c[1]:.1f} us ({c[0] / g[0]:.2f})" if c else "-"
         lines.append(f"| {size} | {p[0]:.1f} ± {p[1]:.1f} us | {g[0]:.1f} ± {g[1]:.1f} us | "
-                     f"**{p[0] / g[0]:.2f}** | {alloc} |")
+                     f"**{p[0] / g[0]:.2f}** | {alloc} | {all_ops} |")
     lines.append("")
     lines.append(f"PyTorch {t['torch_version']}, {t['threads']} thread(s).")
     print("\n".join(lines))

@@ -2,6 +2,7 @@
 # Runs the JMH benchmarks (SN against the same network without SN, in one run) and the PyTorch
 # twin in the same session, and prints one table. Results go to out/benchmarks/.
 # Usage: scripts/benchmark.sh [--smoke]      THREADS=n sets the thread count of both (default 2).
+# The full run ends with CPU profiles of the SN training steps (out/benchmarks/profile.md).
 # Needs Debian's python3-torch for the PyTorch side, with OpenBLAS as the system BLAS (without
 # libopenblas0-pthread, Debian's torch falls back to the reference BLAS, 10x slower); both are
 # installed here when missing, as root.
@@ -42,3 +43,23 @@ echo "== PyTorch twin ($threads threads)"
 echo "== Table"
 /usr/bin/python3 benchmarks/report.py out/benchmarks/jmh.json out/benchmarks/pytorch.json \
   | tee out/benchmarks/table.md
+if [ "$smoke" != "--smoke" ]; then
+  # CPU profiles of the SN training steps: async-profiler (Maven Central) in itimer mode, which
+  # needs no perf events (this VM has none); collapsed stacks, summarized per frame. One OpenMP
+  # thread, so that every sample of an op lands under the Java stack that called it.
+  echo "== Profiles of the SN training steps"
+  mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:3.0
+  lib="$PWD/out/benchmarks/libasyncProfiler.so"
+  unzip -p "$HOME/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar" \
+    linux-x64/libasyncProfiler.so > "$lib"
+  for workload in mlp sngan_cnn32; do
+    rm -rf "out/benchmarks/profile-$workload"
+    OMP_NUM_THREADS=1 java -cp "$cp" org.openjdk.jmh.Main -f 1 -wi 2 -i 3 -w 3s -r 5s \
+      -p workload="$workload" -p sn=true \
+      -prof "async:libPath=$lib;event=itimer;output=collapsed;dir=out/benchmarks/profile-$workload" \
+      'io.github.dl4jsn.benchmarks.StepBenchmark.trainingStep' > "out/benchmarks/profile-$workload.log"
+  done
+  /usr/bin/python3 benchmarks/profile_summary.py \
+    $(find out/benchmarks/profile-mlp out/benchmarks/profile-sngan_cnn32 -name 'collapsed*') \
+    | tee out/benchmarks/profile.md
+fi

@@ -17,8 +17,17 @@ root="out/gan-exp/$what"
 mkdir -p "$root"
 # A private copy of the class path, so that a later build does not change classes under a run.
 snapshot="$root/.classes"
-rm -rf "$snapshot" && cp -r dl4j-sn-examples/target/classes "$snapshot"
-cp="$snapshot:$(cat dl4j-sn-examples/target/classpath.txt)"
+rm -rf "$snapshot" "$snapshot-lib" && cp -r dl4j-sn-examples/target/classes "$snapshot"
+# The project's own jars too (a later `mvn install` replaces them in ~/.m2 under a running JVM).
+mkdir -p "$snapshot-lib"
+cp=""
+for entry in $(tr ':' ' ' < dl4j-sn-examples/target/classpath.txt); do
+  case "$(basename "$entry")" in
+    dl4j-sn-*) cp -f "$entry" "$snapshot-lib/" && entry="$snapshot-lib/$(basename "$entry")" ;;
+  esac
+  cp="$cp:$entry"
+done
+cp="$snapshot$cp"
 list="$root/.runs"
 : > "$list"
 case "$what" in

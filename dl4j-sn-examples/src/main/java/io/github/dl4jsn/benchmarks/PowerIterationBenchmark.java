@@ -32,6 +32,7 @@ public class PowerIterationBenchmark {
 
   private INDArray weight;
   private SpectralNormCore core;
+  private SpectralNormCore allOpsCore;
   private INDArray uRow;
   private INDArray vRow;
   private INDArray outH;
@@ -46,10 +47,14 @@ public class PowerIterationBenchmark {
     long w = Long.parseLong(hw[1]);
     Nd4j.getRandom().setSeed(3);
     weight = Nd4j.randn(DataType.FLOAT, h, w);
-    core = new SpectralNormCore(WeightLayout.CONV, new long[] {h, w}, 'c', DataType.FLOAT, 1e-12,
-        1.0, false);
+    core = SpectralNormCore.create(WeightLayout.CONV, new long[] {h, w}, 'c', DataType.FLOAT,
+        1e-12, 1.0, false);
     core.bind(Nd4j.randn(DataType.FLOAT, h), Nd4j.randn(DataType.FLOAT, w));
     core.normalizeVectors();
+    allOpsCore = new SpectralNormCore(WeightLayout.CONV, new long[] {h, w}, 'c', DataType.FLOAT,
+        1e-12, 1.0, false);
+    allOpsCore.bind(Nd4j.randn(DataType.FLOAT, h), Nd4j.randn(DataType.FLOAT, w));
+    allOpsCore.normalizeVectors();
     uRow = Nd4j.randn(DataType.FLOAT, 1, h);
     vRow = Nd4j.randn(DataType.FLOAT, 1, w);
     outH = Nd4j.create(DataType.FLOAT, 1, h);
@@ -60,6 +65,13 @@ public class PowerIterationBenchmark {
   public INDArray powerIteration() {
     core.powerIterate(weight, 1);
     return core.u();
+  }
+
+  /** The same step on the core that runs every step as an ND4J op (a GPU backend's path). */
+  @Benchmark
+  public INDArray powerIterationAllOps() {
+    allOpsCore.powerIterate(weight, 1);
+    return allOpsCore.u();
   }
 
   @Benchmark

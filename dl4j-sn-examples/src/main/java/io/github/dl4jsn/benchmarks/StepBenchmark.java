@@ -18,7 +18,8 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * One training step (forward, backward, Adam) and one inference pass of each workload, with
- * ({@code sn=true}) and without spectral normalization, batch 64.
+ * ({@code sn=true}) and without spectral normalization, batch 64, and with SN on the all-ops core
+ * ({@code sn=all-ops}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -28,8 +29,13 @@ public class StepBenchmark {
   @Param({"mlp", "sngan_cnn32"})
   public String workload;
 
-  @Param({"true", "false"})
-  public boolean sn;
+  /**
+   * "true": SN as users get it (on the CPU backend, the core with host scalars); "false": the same
+   * network without SN; "all-ops": SN with the core that runs every step as an ND4J op (the path
+   * a GPU backend takes), for the before/after comparison.
+   */
+  @Param({"true", "false", "all-ops"})
+  public String sn;
 
   @Param({"64"})
   public int batch;
@@ -42,8 +48,16 @@ public class StepBenchmark {
     // ND4J calls System.gc() periodically by default; that would land inside measurements.
     Nd4j.getMemoryManager().togglePeriodicGc(false);
     boolean cnn = workload.equals("sngan_cnn32");
-    net = new MultiLayerNetwork(cnn ? Workloads.snganCnn32(sn) : Workloads.mlp(sn));
-    net.init();
+    boolean withSn = !sn.equals("false");
+    if (sn.equals("all-ops")) {
+      System.setProperty("dl4jsn.core", "device");
+    }
+    try {
+      net = new MultiLayerNetwork(cnn ? Workloads.snganCnn32(withSn) : Workloads.mlp(withSn));
+      net.init();
+    } finally {
+      System.clearProperty("dl4jsn.core");
+    }
     Nd4j.getRandom().setSeed(2);
     long[] shape = cnn ? new long[] {batch, 3, 32, 32} : new long[] {batch, 784};
     INDArray x = Nd4j.rand(DataType.FLOAT, shape).subi(0.5).muli(2);

@@ -155,6 +155,23 @@ class GanExampleTest {
         "metrics.json")));
     assertThat(second.get("reference").get("classifier_test_accuracy").asDouble())
         .isEqualTo(json.get("reference").get("classifier_test_accuracy").asDouble());
+    assertThat(MultiLayerNetwork.load(classifier, false).getEpochCount()).isEqualTo(1);
+
+    // More epochs than the saved classifier has: it is trained on (not from scratch) and saved.
+    if (dataset.equals("mnist")) {
+      INDArray before = MultiLayerNetwork.load(classifier, false).params();
+      File more = dir.resolve(dataset + "-more").toFile();
+      args[args.length - 1] = more.getPath();
+      args[java.util.Arrays.asList(args).indexOf("--classifier-epochs") + 1] = "2";
+      assertThat(new CommandLine(new GanExample()).execute(args)).isZero();
+      MultiLayerNetwork trainedOn = MultiLayerNetwork.load(classifier, false);
+      assertThat(trainedOn.getEpochCount()).isEqualTo(2);
+      assertThat(trainedOn.params()).isNotEqualTo(before);
+      JsonNode third = new ObjectMapper().readTree(Files.readString(more.toPath().resolve(
+          "metrics.json")));
+      assertThat(third.get("reference").get("classifier_test_accuracy").asDouble())
+          .isGreaterThan(0.5);
+    }
   }
 
   @Test
