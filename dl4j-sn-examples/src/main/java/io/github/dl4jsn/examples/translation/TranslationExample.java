@@ -17,6 +17,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.core.type.TypeReference;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.slf4j.Logger;
@@ -242,7 +243,9 @@ public final class TranslationExample implements Runnable {
           saved.settings.get("sn"), saved.settings.getOrDefault("snOutput",
               saved.settings.get("sn")), rev, saved.rare.size());
       Random rng = new Random(seed + graph.getConfiguration().getEpochCount());
-      List<Map<String, Object>> history = new ArrayList<>();
+      File historyFile = new File(out, "train-history.json");
+      List<Map<String, Object>> history = resumedHistory(historyFile,
+          graph.getConfiguration().getEpochCount());
       for (int epoch = graph.getConfiguration().getEpochCount(); epoch < epochs; epoch++) {
         long start = System.nanoTime();
         List<List<Example>> batches = Example.batches(train, batchSize, rng);
@@ -272,11 +275,32 @@ public final class TranslationExample implements Runnable {
         history.add(row);
         log.info("epoch {} done: {}", epoch + 1, row);
         saved.save(modelFile);
-        log.info("Saved {}", modelFile);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .writeValue(historyFile, history);
+        log.info("Saved {} and {}", modelFile, historyFile);
       }
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValue(new File(out, "train-history.json"), history);
       return 0;
+    }
+
+    /**
+     * The rows of an earlier run's {@code train-history.json} for the epochs the checkpoint has
+     * (a resumed run appends to them); empty when training starts from scratch or the file is
+     * missing.
+     */
+    private static List<Map<String, Object>> resumedHistory(File file, int epochsDone)
+        throws IOException {
+      List<Map<String, Object>> history = new ArrayList<>();
+      if (epochsDone == 0 || !file.isFile()) {
+        return history;
+      }
+      List<Map<String, Object>> rows = new ObjectMapper().readValue(file,
+          new TypeReference<List<Map<String, Object>>>() {});
+      for (Map<String, Object> row : rows) {
+        if (((Number) row.get("epoch")).intValue() <= epochsDone) {
+          history.add(new LinkedHashMap<>(row));
+        }
+      }
+      return history;
     }
 
     private static double validLoss(ComputationGraph graph, List<ParallelCorpus.Pair> pairs,

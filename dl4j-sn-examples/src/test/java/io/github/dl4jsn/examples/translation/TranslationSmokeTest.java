@@ -61,10 +61,15 @@ class TranslationSmokeTest {
     assertThat(first.get(2).get("trainLoss").asDouble())
         .isLessThan(first.get(0).get("trainLoss").asDouble());
 
-    // Resume: only the missing epochs run, from the saved epoch count.
+    // Resume: only the missing epochs run, from the saved epoch count; the history goes on.
     assertThat(run(buf, concat(train, "--epochs", "5", "--resume"))).isZero();
     JsonNode resumed = new ObjectMapper().readTree(out.resolve("train-history.json").toFile());
-    assertThat(resumed).extracting(n -> n.get("epoch").asInt()).containsExactly(4, 5);
+    assertThat(resumed).extracting(n -> n.get("epoch").asInt()).containsExactly(1, 2, 3, 4, 5);
+    for (int i = 0; i < 3; i++) {
+      assertThat(resumed.get(i).get("trainLoss").asDouble())
+          .as("epoch %d kept from the first run", i + 1)
+          .isEqualTo(first.get(i).get("trainLoss").asDouble());
+    }
 
     Path model = out.resolve("model.zip");
     assertThat(run(buf, "eval", "--data", data.toString(), "--model", model.toString(),
