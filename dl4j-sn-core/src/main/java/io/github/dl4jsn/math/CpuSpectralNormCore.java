@@ -17,10 +17,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Why: every ND4J op costs a fixed 7-100 microseconds on the CPU backend whatever its size
  * (measured on the project's 2-vCPU machine: a {@code Norm2} op of 512 floats 64-106 us, a
  * {@code ScalarDivision} 35-52 us, the BLAS {@code nrm2} and {@code scal} on the same vector 1-10
- * us; docs/benchmarks.md). The device path runs about 29 ops per weight and training step, 20 of
- * them on 0-d arrays; this one runs 11: two matrix-vector products, the division into W_SN, the
- * rank-1 update (with the division by s folded into the same gemm), and BLAS calls for the rest. On
- * a CPU, reading a 0-d array costs nothing, so nothing is lost by keeping scalars on the host.
+ * us; docs/benchmarks.md). The device path runs 29 ops per weight and training step in FLOAT (one
+ * power iteration), 14 of them on 0-d arrays; this one runs 4 (two matrix-vector products, the
+ * division into W_SN, and the rank-1 update with the division by s folded into the same gemm) and
+ * 9 BLAS level-1 calls. On a CPU, reading a 0-d array costs nothing, so nothing is lost by keeping
+ * scalars on the host.
  *
  * <p>The results equal the device path's up to rounding: {@code x * (1/n)} for {@code x / n}; sigma
  * after an iteration as {@code u . (M v)} by BLAS dot; FLOAT norms from BLAS {@code snrm2}, which
