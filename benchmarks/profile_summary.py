@@ -38,8 +38,11 @@ def summarize(path, top=12):
             sn += n
             sn_leaves[leaf] += n
     print(f"## {path}")
+    share = sn / max(total, 1)
     print(f"samples: {total}; under SN's own code (power iteration, W_SN, gradient correction): "
-          f"{sn} = {100.0 * sn / max(total, 1):.1f}%")
+          f"{sn} = {100.0 * share:.1f}%; the step without that work would take "
+          f"{100.0 * (1 - share):.1f}% of the time, a ratio with/without SN of "
+          f"{1 / max(1 - share, 1e-9):.3f}")
     print("\n| leaf frame | samples | share |\n|---|---|---|")
     for leaf, n in leaves.most_common(top):
         print(f"| `{leaf[:90]}` | {n} | {100.0 * n / total:.1f}% |")

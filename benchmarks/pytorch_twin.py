@@ -4,11 +4,13 @@
 Same networks, batch 64, Adam(lr 2e-4, betas (0.0, 0.9)), loss softplus(-D(x)) (sigmoid
 cross-entropy against label 1), FLOAT; spectral normalization with torch.nn.utils.spectral_norm
 (the hook API, 1 power iteration). Times one training step and one inference pass, median over
-repeated runs after a warm-up, with and without SN. Writes JSON to stdout or --out.
+repeated runs after a warm-up, with and without SN, each from the same saved parameters and Adam
+state. Writes JSON to stdout or --out.
 
 Usage: python3 pytorch_twin.py [--smoke] [--threads N] [--out FILE]
 """
 import argparse
+import copy
 import json
 import statistics
 import sys
@@ -42,11 +44,13 @@ def sngan_cnn32(sn):
     return nn.Sequential(*layers)
 
 
-def median_ms(fn, warmup, reps):
+def median_ms(fn, warmup, reps, reset=lambda: None):
     for _ in range(warmup):
+        reset()
         fn()
     times = []
     for _ in range(reps):
+        reset()
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
@@ -72,7 +76,19 @@ def run(workload, sn, batch, warmup, reps):
         with torch.no_grad():
             net(x)
 
-    return {"train_ms": median_ms(step, warmup, reps), "inference_ms": median_ms(infer, warmup, reps)}
+    # As the JMH side: every timed step starts from the same parameters (u and v included) and
+    # Adam state, taken after one step so that Adam's state tensors exist; otherwise the step time
+    # drifts as the network trains towards the constant label.
+    step()
+    net_state = copy.deepcopy(net.state_dict())
+    opt_state = copy.deepcopy(opt.state_dict())
+
+    def reset():
+        net.load_state_dict(net_state)
+        opt.load_state_dict(opt_state)
+
+    return {"train_ms": median_ms(step, warmup, reps, reset),
+            "inference_ms": median_ms(infer, warmup, reps, reset)}
 
 
 def main():

@@ -2,7 +2,8 @@
 # Runs the JMH benchmarks (SN against the same network without SN, in one run) and the PyTorch
 # twin in the same session, and prints one table. Results go to out/benchmarks/.
 # Usage: scripts/benchmark.sh [--smoke]      THREADS=n sets the thread count of both (default 2).
-# The full run ends with CPU profiles of the SN training steps (out/benchmarks/profile.md).
+# The full run ends with CPU profiles of the SN training steps (out/benchmarks/profile.md);
+# PROFILE=0 skips them. JMH_INCLUDE=regex runs a subset of the JMH benchmarks (e.g. StepBenchmark).
 # Needs Debian's python3-torch for the PyTorch side, with OpenBLAS as the system BLAS (without
 # libopenblas0-pthread, Debian's torch falls back to the reference BLAS, 10x slower); both are
 # installed here when missing, as root.
@@ -35,7 +36,7 @@ else
 fi
 echo "== JMH (OMP_NUM_THREADS=$threads)"
 OMP_NUM_THREADS="$threads" java -cp "$cp" org.openjdk.jmh.Main "${jmh_args[@]}" -prof gc \
-  -rf json -rff out/benchmarks/jmh.json 'io.github.dl4jsn.benchmarks.*' \
+  -rf json -rff out/benchmarks/jmh.json "${JMH_INCLUDE:-io.github.dl4jsn.benchmarks.*}" \
   | tee out/benchmarks/jmh.txt
 echo "== PyTorch twin ($threads threads)"
 /usr/bin/python3 benchmarks/pytorch_twin.py --threads "$threads" "${torch_args[@]}" \
@@ -43,7 +44,7 @@ echo "== PyTorch twin ($threads threads)"
 echo "== Table"
 /usr/bin/python3 benchmarks/report.py out/benchmarks/jmh.json out/benchmarks/pytorch.json \
   | tee out/benchmarks/table.md
-if [ "$smoke" != "--smoke" ]; then
+if [ "$smoke" != "--smoke" ] && [ "${PROFILE:-1}" != 0 ]; then
   # CPU profiles of the SN training steps: async-profiler (Maven Central) in itimer mode, which
   # needs no perf events (this VM has none); collapsed stacks, summarized per frame. One OpenMP
   # thread, so that every sample of an op lands under the Java stack that called it.

@@ -378,7 +378,7 @@ public class SpectralNormLayer implements Layer {
    */
   protected <T> T withNormalizedWeights(boolean training, Supplier<T> call) {
     for (Slot s : slots) {
-      s.core.checkInput(inner.input(), describe());
+      s.core.checkInput(inner.input(), this::describe);
     }
     prepare(training);
     swapInNormalizedWeights();

@@ -2,6 +2,7 @@ package io.github.dl4jsn.math;
 
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -204,15 +205,15 @@ public final class ConvOperatorNormCore implements NormEstimator {
   }
 
   @Override
-  public void checkInput(INDArray input, String where) {
+  public void checkInput(INDArray input, Supplier<String> where) {
     if (input == null) {
       return;
     }
     long[] expected = Arrays.copyOfRange(inputShape, 1, inputShape.length);
     long[] actual = Arrays.copyOfRange(input.shape(), 1, input.rank());
     if (!Arrays.equals(expected, actual)) {
-      throw new IllegalArgumentException(where + ": operator-norm spectral normalization was set "
-          + "up for input feature maps of shape " + Arrays.toString(expected) + ", got "
+      throw new IllegalArgumentException(where.get() + ": operator-norm spectral normalization was "
+          + "set up for input feature maps of shape " + Arrays.toString(expected) + ", got "
           + Arrays.toString(actual) + " (input " + Arrays.toString(input.shape()) + "). The "
           + "operator norm of a convolution depends on the input size: declare the size the "
           + "layer sees, with setInputType or "

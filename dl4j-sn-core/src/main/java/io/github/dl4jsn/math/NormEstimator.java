@@ -1,5 +1,6 @@
 package io.github.dl4jsn.math;
 
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -45,7 +46,8 @@ public interface NormEstimator {
    * Checks that an input the layer is about to process fits this estimate (the operator norm of a
    * convolution depends on the input size); does nothing for the reshaped-kernel estimate.
    *
+   * @param where names the layer for the message; called only when the check fails
    * @throws IllegalArgumentException naming {@code where} and both shapes
    */
-  default void checkInput(INDArray input, String where) {}
+  default void checkInput(INDArray input, Supplier<String> where) {}
 }
