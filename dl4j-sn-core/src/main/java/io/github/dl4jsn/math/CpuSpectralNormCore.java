@@ -62,12 +62,6 @@ final class CpuSpectralNormCore extends SpectralNormCore {
         && !"device".equals(System.getProperty("dl4jsn.core"));
   }
 
-  @Override
-  public void normalizeVectors() {
-    normalizeInto(u, u, eps);
-    normalizeInto(v, v, eps);
-  }
-
   /**
    * As {@link SpectralNormCore#renormalizeU}: u to unit length, an all-zero u restarted from the
    * uniform unit vector (the device path's {@code u + tiny} does the same for an all-zero u and
@@ -80,17 +74,6 @@ final class CpuSpectralNormCore extends SpectralNormCore {
       u.assign(1.0 / Math.sqrt(h));
     } else {
       blas.scal(h, 1.0 / Math.max(n, tiny), u);
-    }
-  }
-
-  @Override
-  public void powerIterate(INDArray weight, int n) {
-    INDArray m = matrix(weight);
-    for (int i = 0; i < n; i++) {
-      multiplyTransposed(m, u, v);
-      normalizeInto(v, v, eps);
-      multiply(m, v, mv);
-      normalizeInto(mv, u, eps);
     }
   }
 
@@ -160,8 +143,12 @@ final class CpuSpectralNormCore extends SpectralNormCore {
     return norm.getDouble(0);
   }
 
-  /** out = x / max(||x||, lowest); out may be x. */
-  private void normalizeInto(INDArray x, INDArray out, double lowest) {
+  /**
+   * out = x / max(||x||, lowest); out may be x. Used by the inherited {@link #normalizeVectors}
+   * and {@link #powerIterate}.
+   */
+  @Override
+  void normalizeInto(INDArray x, INDArray out, double lowest) {
     double n = norm(x);
     if (out != x) {
       blas.copy(x, out);

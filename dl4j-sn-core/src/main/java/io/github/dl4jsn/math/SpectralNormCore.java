@@ -444,7 +444,7 @@ public class SpectralNormCore implements NormEstimator {
   }
 
   /** out = x / max(||x||, lowest); out may be x. The norm is taken in DOUBLE. */
-  private void normalizeInto(INDArray x, INDArray out, double lowest) {
+  void normalizeInto(INDArray x, INDArray out, double lowest) {
     Nd4j.exec(new Norm2(x, norm));
     Nd4j.exec(new ScalarMax(norm, null, norm, lowest));
     typed(norm, normT);
