@@ -6,7 +6,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.floating.Norm2;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarDivision;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -96,38 +95,20 @@ final class CpuSpectralNormCore extends SpectralNormCore {
     divisorValue = d;
     sigma.data().put(0, sigmaValue);
     divisor.data().put(0, divisorValue);
-    preClip.data().put(0, preClipValue);
     Nd4j.exec(new ScalarDivision(weight, null, weightSn, d));
     return weightSn;
   }
 
   @Override
   public void correctGradient(INDArray gradient) {
-    INDArray g = gradient;
-    if (!java.util.Arrays.equals(g.shape(), weightSn.shape())) {
-      g = gradient.reshape(weightSn.ordering(), weightSn.shape());
-    }
+    INDArray g = asWeightShape(gradient);
     double gate = Math.abs(sigmaValue) > floor ? -1.0 / coefficient : 0.0;
     if (clipOnly && !(preClipValue > 1.0)) {
       gate = 0.0;
     }
     double k = gate == 0.0 ? 0.0 : gate * inner(g, weightSn);
-    double d = divisorValue;
-    // g = (g + k * reshape(u v^T)) / s
-    switch (layout) {
-      case DENSE:
-        Nd4j.gemm(v, u, layout.matrixView(g, h, w), true, false, k / d, 1.0 / d);
-        break;
-      case EMBEDDING:
-      case CONV:
-        Nd4j.gemm(u, v, layout.matrixView(g, h, w), true, false, k / d, 1.0 / d);
-        break;
-      default:
-        Nd4j.gemm(u, v, matrixCopy, true, false, k, 0.0);
-        INDArray perm = layout.permutedView(g);
-        Nd4j.exec(new AddOp(perm, matrixCopy.reshape('c', perm.shape()), perm));
-        Nd4j.exec(new ScalarDivision(g, null, g, d));
-    }
+    // g = (g + k * reshape(u v^T)) / s, the division folded into the rank-1 gemm
+    addOuter(g, u, k / divisorValue, 1.0 / divisorValue);
   }
 
   /** {@code <g, W_SN>}: one BLAS dot where both are contiguous in the same order, else an op. */

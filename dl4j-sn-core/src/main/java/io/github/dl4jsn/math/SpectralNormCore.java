@@ -69,10 +69,10 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  */
 public class SpectralNormCore implements NormEstimator {
 
-  final WeightLayout layout;
+  private final WeightLayout layout;
   private final long[] shape;
   final long h;
-  final long w;
+  private final long w;
   final double eps;
   final double floor;
   final double tiny;
@@ -86,7 +86,7 @@ public class SpectralNormCore implements NormEstimator {
   final INDArray mv;
   private final INDArray scaledU;
   final INDArray weightSn;
-  final INDArray matrixCopy;
+  private final INDArray matrixCopy;
   // DOUBLE 0-d scalars.
   final INDArray norm;
   private final INDArray norm2;
@@ -94,7 +94,7 @@ public class SpectralNormCore implements NormEstimator {
   final INDArray divisor;
   private final INDArray gate;
   private final INDArray inner;
-  final INDArray preClip;
+  private final INDArray preClip;
   // The same scalars in the network's type (aliases in DOUBLE): element-wise ops between arrays
   // of different types take a slow generic path in ND4J M2.1 (12x slower for W / s in FLOAT).
   private final INDArray normT;
@@ -357,10 +357,7 @@ public class SpectralNormCore implements NormEstimator {
    */
   @Override
   public void correctGradient(INDArray gradient) {
-    INDArray g = gradient;
-    if (!Arrays.equals(g.shape(), weightSn.shape())) {
-      g = gradient.reshape(weightSn.ordering(), weightSn.shape());
-    }
+    INDArray g = asWeightShape(gradient);
     // gate = -1/c where s follows sigma, 0 where the floor or the clip holds it constant.
     Nd4j.exec(new Abs(sigma, gate));
     Nd4j.exec(new Step(gate, gate, floor));
@@ -375,20 +372,38 @@ public class SpectralNormCore implements NormEstimator {
     Nd4j.exec(new MulOp(inner, gate, inner));
     typed(inner, innerT);
     Nd4j.exec(new MulOp(u, innerT, scaledU));
+    addOuter(g, scaledU, 1.0, 1.0);
+    Nd4j.exec(new DivOp(g, divisorT, g));
+  }
+
+  /** The gradient as an array of W_SN's shape: itself, or a reshaped view (Conv1D). */
+  INDArray asWeightShape(INDArray gradient) {
+    return Arrays.equals(gradient.shape(), weightSn.shape())
+        ? gradient
+        : gradient.reshape(weightSn.ordering(), weightSn.shape());
+  }
+
+  /**
+   * {@code g = beta g + alpha reshape(x^T v)} for a row x of length h: the rank-1 update of the
+   * gradient correction, one gemm where the weight has a matrix view.
+   */
+  void addOuter(INDArray g, INDArray x, double alpha, double beta) {
     switch (layout) {
       case DENSE:
-        Nd4j.gemm(v, scaledU, layout.matrixView(g, h, w), true, false, 1.0, 1.0);
+        Nd4j.gemm(v, x, layout.matrixView(g, h, w), true, false, alpha, beta);
         break;
       case EMBEDDING:
       case CONV:
-        Nd4j.gemm(scaledU, v, layout.matrixView(g, h, w), true, false, 1.0, 1.0);
+        Nd4j.gemm(x, v, layout.matrixView(g, h, w), true, false, alpha, beta);
         break;
       default:
-        Nd4j.gemm(scaledU, v, matrixCopy, true, false, 1.0, 0.0);
+        if (beta != 1.0) {
+          Nd4j.exec(new ScalarMultiplication(g, null, g, beta));
+        }
+        Nd4j.gemm(x, v, matrixCopy, true, false, alpha, 0.0);
         INDArray perm = layout.permutedView(g);
         Nd4j.exec(new AddOp(perm, matrixCopy.reshape('c', perm.shape()), perm));
     }
-    Nd4j.exec(new DivOp(g, divisorT, g));
   }
 
   /** The current sigma estimate {@code u^T M v}, a DOUBLE 0-d array (after {@link #normalize}). */
