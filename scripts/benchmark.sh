@@ -48,19 +48,23 @@ if [ "$smoke" != "--smoke" ] && [ "${PROFILE:-1}" != 0 ]; then
   # CPU profiles of the SN training steps: async-profiler (Maven Central) in itimer mode, which
   # needs no perf events (this VM has none); collapsed stacks, summarized per frame. One OpenMP
   # thread, so that every sample of an op lands under the Java stack that called it.
-  echo "== Profiles of the SN training steps"
+  echo "== Profiles of the training steps"
   mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:3.0
   lib="$PWD/out/benchmarks/libasyncProfiler.so"
   unzip -p "$HOME/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar" \
     linux-x64/libasyncProfiler.so > "$lib"
+  # With and without SN: outside SN's own code the two profiles should match.
+  rm -rf out/benchmarks/profile-*
   for workload in mlp sngan_cnn32; do
-    rm -rf "out/benchmarks/profile-$workload"
-    OMP_NUM_THREADS=1 java -cp "$cp" org.openjdk.jmh.Main -f 1 -wi 2 -i 3 -w 3s -r 5s \
-      -p workload="$workload" -p sn=true \
-      -prof "async:libPath=$lib;event=itimer;output=collapsed;dir=out/benchmarks/profile-$workload" \
-      'io.github.dl4jsn.benchmarks.StepBenchmark.trainingStep' > "out/benchmarks/profile-$workload.log"
+    for sn in true false; do
+      dir="out/benchmarks/profile-$workload-sn-$sn"
+      OMP_NUM_THREADS=1 java -cp "$cp" org.openjdk.jmh.Main -f 1 -wi 2 -i 3 -w 3s -r 5s \
+        -p workload="$workload" -p sn="$sn" \
+        -prof "async:libPath=$lib;event=itimer;output=collapsed;dir=$dir" \
+        'io.github.dl4jsn.benchmarks.StepBenchmark.trainingStep' > "$dir.log"
+    done
   done
   /usr/bin/python3 benchmarks/profile_summary.py \
-    $(find out/benchmarks/profile-mlp out/benchmarks/profile-sngan_cnn32 -name 'collapsed*') \
+    $(find out/benchmarks -path '*profile-*' -name 'collapsed*' | sort) \
     | tee out/benchmarks/profile.md
 fi
