@@ -1,11 +1,31 @@
 package io.github.dl4jsn.cuda;
 
+import java.lang.reflect.Modifier;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import org.bytedeco.javacpp.Loader;
+import org.deeplearning4j.config.DL4JClassLoading;
+import org.deeplearning4j.config.DL4JSystemProperties;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
+import org.deeplearning4j.nn.conf.dropout.DropoutHelper;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingHelper;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper;
+import org.deeplearning4j.nn.layers.normalization.LocalResponseNormalization;
+import org.deeplearning4j.nn.layers.normalization.LocalResponseNormalizationHelper;
+import org.deeplearning4j.nn.layers.recurrent.LSTM;
+import org.deeplearning4j.nn.layers.recurrent.LSTMHelper;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -19,6 +39,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * newer, where the first kernel launch fails with "no kernel image is available for execution on
  * the device". {@link #check} turns that and the other ways the backend cannot run into one
  * message that says what to do.
+ *
+ * <p>{@link #describe} also says which code DL4J's convolution layers run on this backend
+ * ({@link LayerHelpers}): DL4J 1.0.0-M2.1 looks for cuDNN helper classes that no published artifact
+ * provides, and its layer helpers are off by default, so on CUDA {@code ConvolutionLayer} runs its
+ * built-in im2col + gemm (CUDA kernels and cuBLAS, not cuDNN), while pooling and the conv1d and
+ * depthwise convolutions go through libnd4j ops that the {@code linux-x86_64-cudnn} build serves
+ * with cuDNN. This was read from the M2.1 bytecode and native library, not observed on a GPU; see
+ * docs/cuda-helpers.md.
  *
  * <pre>{@code
  * GpuEnvironment env = GpuEnvironment.current();
@@ -62,9 +90,253 @@ public final class GpuEnvironment {
     }
   }
 
+  /**
+   * DL4J's layer helpers on this JVM, and what DL4J 1.0.0-M2.1 does with them (read from its
+   * bytecode; docs/cuda-helpers.md quotes it).
+   *
+   * <p>{@code ConvolutionLayer}, {@code SubsamplingLayer}, {@code BatchNormalization},
+   * {@code LocalResponseNormalization}, {@code LSTM} and {@code Dropout} create their helper in
+   * their constructor through {@code HelperUtils.createHelper}. It returns no helper unless
+   * {@value #DISABLE_PROPERTY} parses as false (its default is "true"). On the CUDA backend it then
+   * loads the class named in {@link #CUDNN_HELPERS} and constructs it with a single
+   * {@code Object[]} argument (the layer's DataType inside), so the class must be public, implement
+   * the layer's helper interface and have a public {@code (Object...)} constructor; otherwise the
+   * layer's constructor throws. When the class is absent, DL4J logs "Unable to find class" and the
+   * layer runs its built-in code. No artifact on Maven Central provides these classes at M2.1
+   * ({@code deeplearning4j-cuda-11.6} does not exist; {@code deeplearning4j-cuda-11.2} stops at
+   * 1.0.0-M1.1, and its helpers have only a {@code (DataType)} constructor).
+   */
+  public static final class LayerHelpers {
+
+    /**
+     * The system property HelperUtils reads, "org.eclipse.deeplearning4j.helpers.disable"
+     * ({@code DL4JSystemProperties.DISABLE_HELPER_PROPERTY}): helpers are created only if it
+     * parses as false.
+     */
+    public static final String DISABLE_PROPERTY = DL4JSystemProperties.DISABLE_HELPER_PROPERTY;
+
+    /** DL4J 1.0.0-M2.1's default for {@link #DISABLE_PROPERTY}, "true": helpers off. */
+    public static final String DISABLE_DEFAULT = DL4JSystemProperties.HELPER_DISABLE_DEFAULT_VALUE;
+
+    /**
+     * The cuDNN helper class each DL4J 1.0.0-M2.1 layer asks for on the CUDA backend (the layers'
+     * own constants), e.g. "org.deeplearning4j.cuda.convolution.CudnnConvolutionHelper" for
+     * ConvolutionLayer and its subclasses.
+     */
+    public static final Map<String, String> CUDNN_HELPERS;
+
+    /** The interface HelperUtils casts each class of {@link #CUDNN_HELPERS} to, by class name. */
+    private static final Map<String, Class<?>> HELPER_TYPES = new LinkedHashMap<>();
+
+    static {
+      Map<String, String> m = new LinkedHashMap<>();
+      helper(m, "ConvolutionLayer", ConvolutionLayer.CUDA_CNN_HELPER_CLASS_NAME,
+          ConvolutionHelper.class);
+      helper(m, "SubsamplingLayer", SubsamplingLayer.CUDNN_SUBSAMPLING_HELPER_CLASS_NAME,
+          SubsamplingHelper.class);
+      helper(m, "BatchNormalization", BatchNormalization.BATCH_NORM_CUDNN_HELPER_CLASS_NAME,
+          BatchNormalizationHelper.class);
+      helper(m, "LocalResponseNormalization",
+          LocalResponseNormalization.LOCAL_RESPONSE_NORM_CUDNN_HELPER_CLASS_NAME,
+          LocalResponseNormalizationHelper.class);
+      helper(m, "LSTM", LSTM.CUDNN_LSTM_CLASS_NAME, LSTMHelper.class);
+      helper(m, "Dropout", Dropout.CUDNN_DROPOUT_HELPER_CLASS_NAME, DropoutHelper.class);
+      CUDNN_HELPERS = Collections.unmodifiableMap(m);
+    }
+
+    private static void helper(Map<String, String> m, String layer, String className,
+        Class<?> type) {
+      m.put(layer, className);
+      HELPER_TYPES.put(className, type);
+    }
+
+    private final String disableValue;
+    private final List<String> found;
+    private final List<String> constructible;
+    private final String nativeVariant;
+
+    /**
+     * A layer-helper situation.
+     *
+     * @param disableValue the value of {@link #DISABLE_PROPERTY}, or null if unset
+     * @param found the classes of {@link #CUDNN_HELPERS} on the class path
+     * @param constructible those of {@code found} that HelperUtils can construct
+     * @param nativeVariant the folder libnd4j was loaded from, e.g. "linux-x86_64-cudnn", or null
+     */
+    public LayerHelpers(String disableValue, Collection<String> found,
+        Collection<String> constructible, String nativeVariant) {
+      this.disableValue = disableValue;
+      this.found = List.copyOf(found);
+      this.constructible = List.copyOf(constructible);
+      this.nativeVariant = nativeVariant;
+    }
+
+    /** The situation of this JVM: the property, DL4J's class loader and the loaded libnd4j. */
+    public static LayerHelpers probe() {
+      ClassLoader loader = DL4JClassLoading.getDl4jClassloader();
+      List<String> found = new ArrayList<>();
+      List<String> constructible = new ArrayList<>();
+      for (String name : CUDNN_HELPERS.values()) {
+        Class<?> c = load(name, loader);
+        if (c != null) {
+          found.add(name);
+          if (constructible(c, HELPER_TYPES.get(name))) {
+            constructible.add(name);
+          }
+        }
+      }
+      return new LayerHelpers(System.getProperty(DISABLE_PROPERTY), found, constructible,
+          nativeVariant(Loader.getLoadedLibraries().values(), Loader.getPlatform()));
+    }
+
+    private static Class<?> load(String name, ClassLoader loader) {
+      try {
+        return Class.forName(name, false, loader);
+      } catch (ClassNotFoundException | LinkageError e) {
+        return null;
+      }
+    }
+
+    /**
+     * Whether HelperUtils 1.0.0-M2.1 can construct this class on CUDA: it calls
+     * {@code asSubclass(helperType).getDeclaredConstructor(Object[].class).newInstance(...)}.
+     */
+    static boolean constructible(Class<?> c, Class<?> helperType) {
+      try {
+        return Modifier.isPublic(c.getModifiers()) && !Modifier.isAbstract(c.getModifiers())
+            && helperType.isAssignableFrom(c)
+            && Modifier.isPublic(c.getDeclaredConstructor(Object[].class).getModifiers());
+      } catch (NoSuchMethodException | LinkageError e) {
+        return false;
+      }
+    }
+
+    /**
+     * The folder JavaCPP loaded libnd4j (nd4jcuda or nd4jcpu) from, which names the build: e.g.
+     * "linux-x86_64-cudnn" for nd4j-cuda's cuDNN classifier; null if none is loaded or the folder
+     * is not named after the platform.
+     *
+     * @param loadedLibraryPaths the paths of {@code Loader.getLoadedLibraries()}
+     * @param platform JavaCPP's platform, e.g. "linux-x86_64"
+     */
+    static String nativeVariant(Collection<String> loadedLibraryPaths, String platform) {
+      for (String path : loadedLibraryPaths) {
+        Path p = Paths.get(path);
+        String file = String.valueOf(p.getFileName());
+        String folder = p.getParent() == null ? "" : String.valueOf(p.getParent().getFileName());
+        if (file.matches("(lib)?nd4j(cuda|cpu)\\..*") && folder.startsWith(platform)) {
+          return folder;
+        }
+      }
+      return null;
+    }
+
+    /** Whether DL4J creates layer helpers: {@link #DISABLE_PROPERTY} parses as false. */
+    public boolean enabled() {
+      return !Boolean.parseBoolean(disableValue == null ? DISABLE_DEFAULT : disableValue);
+    }
+
+    /** The classes of {@link #CUDNN_HELPERS} on the class path. */
+    public List<String> found() {
+      return found;
+    }
+
+    /** Those of {@link #found} that DL4J 1.0.0-M2.1 can construct. */
+    public List<String> constructible() {
+      return constructible;
+    }
+
+    /** The folder libnd4j was loaded from, e.g. "linux-x86_64-cudnn"; null if unknown. */
+    public String nativeVariant() {
+      return nativeVariant;
+    }
+
+    /** Whether the loaded libnd4j is the cuDNN build (nd4j-cuda's -cudnn classifier). */
+    public boolean cudnnLibnd4j() {
+      return nativeVariant != null && nativeVariant.endsWith("-cudnn");
+    }
+
+    /** The report's lines: the property, the helper classes, and the convolutions' path. */
+    public List<String> describe(String backend) {
+      List<String> lines = new ArrayList<>();
+      lines.add("DL4J layer helpers: " + (enabled() ? "on" : "off") + " (" + DISABLE_PROPERTY
+          + (disableValue == null ? " unset, default " + DISABLE_DEFAULT : "=" + disableValue)
+          + ")");
+      lines.add(helperClassesLine());
+      if ("CUDA".equalsIgnoreCase(backend)) {
+        lines.add(cudaPathLine());
+      } else if ("CPU".equalsIgnoreCase(backend)) {
+        lines.add("convolutions (CPU): built-in: ConvolutionLayer im2col + gemm, SubsamplingLayer "
+            + "the libnd4j maxpool2d/avgpool2d ops, BatchNormalization element-wise ND4J ops"
+            + (enabled() ? "; the oneDNN helpers DL4J tries are always dropped in 1.0.0-M2.1 "
+                + "(BaseMKLDNNHelper looks for org.nd4j.nativeblas.Nd4jCpu$Environment, which "
+                + "does not exist)" : ""));
+      } else {
+        lines.add("convolutions (" + backend + "): DL4J's built-in code");
+      }
+      return lines;
+    }
+
+    private String helperClassesLine() {
+      List<String> absent = new ArrayList<>(CUDNN_HELPERS.values());
+      absent.removeAll(found);
+      if (found.isEmpty()) {
+        return "cuDNN helper classes DL4J 1.0.0-M2.1 looks for on CUDA: none on the class path ("
+            + String.join(", ", absent) + "; no published artifact provides them)";
+      }
+      List<String> broken = new ArrayList<>(found);
+      broken.removeAll(constructible);
+      return "cuDNN helper classes on the class path: " + String.join(", ", found)
+          + (broken.isEmpty() ? "" : "; not constructible by DL4J 1.0.0-M2.1, so with helpers "
+              + "on CUDA layer construction fails (needs a public class implementing the layer's "
+              + "helper interface with a public (Object...) constructor): "
+              + String.join(", ", broken))
+          + (absent.isEmpty() ? "" : "; absent: " + String.join(", ", absent));
+    }
+
+    private String cudaPathLine() {
+      String cudnn = cudnnLibnd4j()
+          ? " (cuDNN where its checks pass: libnd4j " + nativeVariant + " is loaded)"
+          : nativeVariant == null ? " (cuDNN only with nd4j-cuda-11.6's linux-x86_64-cudnn build)"
+          : " (CUDA kernels, not cuDNN: libnd4j " + nativeVariant + " is not the -cudnn build)";
+      List<String> parts = new ArrayList<>();
+      parts.add(path("ConvolutionLayer",
+          "built-in im2col + gemm (libnd4j im2col/col2im kernels and cuBLAS, not cuDNN)"));
+      parts.add(path("SubsamplingLayer", "the maxpool2d/avgpool2d ops" + cudnn));
+      parts.add(path("BatchNormalization", "element-wise ND4J ops (not cuDNN)"));
+      parts.add("Convolution1D, DepthwiseConvolution2D and dl4j-sn's SpectralNormConv2DSD the "
+          + "conv1d (via conv2d), depthwise_conv2d and conv2d ops" + cudnn);
+      parts.add("Deconvolution2D and SeparableConvolution2D the deconv2d and sconv2d ops (no "
+          + "cuDNN helper in 1.0.0-M2.1)");
+      boolean missing = enabled() && !(found.contains(CUDNN_HELPERS.get("ConvolutionLayer"))
+          && found.contains(CUDNN_HELPERS.get("SubsamplingLayer"))
+          && found.contains(CUDNN_HELPERS.get("BatchNormalization")));
+      return "convolutions (CUDA): " + String.join("; ", parts)
+          + (missing ? "; DL4J logs \"Unable to find class\" for each layer whose helper is absent"
+              : "");
+    }
+
+    private String path(String layer, String builtIn) {
+      return layer + " " + (enabled() && constructible.contains(CUDNN_HELPERS.get(layer))
+          ? "the helper " + CUDNN_HELPERS.get(layer) + " from the class path" : builtIn);
+    }
+  }
+
   private final String backend;
   private final List<Device> devices;
   private final String cudaRuntime;
+  private final LayerHelpers layerHelpers;
+
+  /**
+   * An environment description, with this JVM's layer helpers ({@link LayerHelpers#probe}).
+   *
+   * @param backend ND4J's backend, e.g. "CPU" or "CUDA"
+   * @param devices the CUDA devices the backend sees (empty for CPU)
+   * @param cudaRuntime the CUDA runtime version found, e.g. "11.6", or null if unknown
+   */
+  public GpuEnvironment(String backend, List<Device> devices, String cudaRuntime) {
+    this(backend, devices, cudaRuntime, LayerHelpers.probe());
+  }
 
   /**
    * An environment description.
@@ -72,11 +344,14 @@ public final class GpuEnvironment {
    * @param backend ND4J's backend, e.g. "CPU" or "CUDA"
    * @param devices the CUDA devices the backend sees (empty for CPU)
    * @param cudaRuntime the CUDA runtime version found, e.g. "11.6", or null if unknown
+   * @param layerHelpers DL4J's layer-helper situation
    */
-  public GpuEnvironment(String backend, List<Device> devices, String cudaRuntime) {
+  public GpuEnvironment(String backend, List<Device> devices, String cudaRuntime,
+      LayerHelpers layerHelpers) {
     this.backend = backend;
     this.devices = Collections.unmodifiableList(new ArrayList<>(devices));
     this.cudaRuntime = cudaRuntime;
+    this.layerHelpers = layerHelpers;
   }
 
   /** The environment of the running ND4J backend. */
@@ -96,7 +371,7 @@ public final class GpuEnvironment {
     }
     String runtime = System.getProperty("dl4jsn.cudaRuntime");
     return new GpuEnvironment(backend == null ? Nd4j.getBackend().getClass().getSimpleName()
-        : String.valueOf(backend), devices, runtime);
+        : String.valueOf(backend), devices, runtime, LayerHelpers.probe());
   }
 
   private static int number(Object o) {
@@ -111,6 +386,11 @@ public final class GpuEnvironment {
   /** The CUDA devices the backend sees. */
   public List<Device> devices() {
     return devices;
+  }
+
+  /** DL4J's layer-helper situation: which code its convolution layers run here. */
+  public LayerHelpers layerHelpers() {
+    return layerHelpers;
   }
 
   /** Whether a device of this compute capability can run the backend's kernels. */
@@ -172,14 +452,25 @@ public final class GpuEnvironment {
     List<String> problems = check();
     if (!problems.isEmpty()) {
       throw new IllegalStateException("The GPU cannot run dl4j-sn: " + String.join(" ", problems)
-          + " [" + describe() + "]");
+          + " [" + summary() + "]");
     }
   }
 
   /** One line: backend, devices and runtime. */
-  public String describe() {
+  public String summary() {
     return "backend " + backend + ", devices " + (devices.isEmpty() ? "none" : devices)
         + (cudaRuntime == null ? "" : ", CUDA runtime " + cudaRuntime);
+  }
+
+  /**
+   * The {@link #summary} line, then one line each for DL4J's layer helpers, the cuDNN helper
+   * classes it looks for, and the code DL4J's convolution layers run on this backend.
+   */
+  public String describe() {
+    List<String> lines = new ArrayList<>();
+    lines.add(summary());
+    lines.addAll(layerHelpers.describe(backend));
+    return String.join("\n", lines);
   }
 
   private static String builtForList() {

@@ -39,11 +39,9 @@ class CudaParityTest {
   @BeforeAll
   static void requireGpu() {
     GpuEnvironment env = GpuEnvironment.current();
-    String reason = "GPU parity suite skipped: " + env.describe() + ". "
+    String reason = "GPU parity suite skipped: " + env.summary() + ". "
         + String.join(" ", env.check());
-    if (!env.isUsableGpu()) {
-      System.out.println(reason);
-    }
+    System.out.println(env.isUsableGpu() ? env.describe() : reason);
     Assumptions.assumeTrue(env.isUsableGpu(), reason);
   }
 

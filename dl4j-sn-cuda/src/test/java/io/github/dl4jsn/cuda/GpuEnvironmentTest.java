@@ -4,14 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.dl4jsn.cuda.GpuEnvironment.Device;
+import io.github.dl4jsn.cuda.GpuEnvironment.LayerHelpers;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.bytedeco.javacpp.Loader;
+import org.deeplearning4j.config.DL4JClassLoading;
+import org.deeplearning4j.nn.layers.LayerHelper;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
 
-/** The GPU check's decisions, fed device descriptions, and its report of this CPU machine. */
+/**
+ * The GPU check's decisions, fed device descriptions; its report of DL4J's layer helpers, fed
+ * helper situations; and its report of this CPU machine.
+ */
 class GpuEnvironmentTest {
 
   static final long GIB = 1024L * 1024 * 1024;
@@ -78,5 +89,152 @@ class GpuEnvironmentTest {
     assertThat(env.devices()).isEmpty();
     assertThat(env.isUsableGpu()).isFalse();
     assertThatThrownBy(env::requireUsableGpu).hasMessageContaining("backend CPU");
+  }
+
+  /** The cuDNN helper classes DL4J 1.0.0-M2.1's layers ask for, as found in its bytecode. */
+  static final Map<String, String> M2_1_CUDNN_HELPERS = Map.of(
+      "ConvolutionLayer", "org.deeplearning4j.cuda.convolution.CudnnConvolutionHelper",
+      "SubsamplingLayer", "org.deeplearning4j.cuda.convolution.subsampling.CudnnSubsamplingHelper",
+      "BatchNormalization", "org.deeplearning4j.cuda.normalization.CudnnBatchNormalizationHelper",
+      "LocalResponseNormalization",
+      "org.deeplearning4j.cuda.normalization.CudnnLocalResponseNormalizationHelper",
+      "LSTM", "org.deeplearning4j.cuda.recurrent.CudnnLSTMHelper",
+      "Dropout", "org.deeplearning4j.cuda.dropout.CudnnDropoutHelper");
+
+  @Test
+  void helperNamesAndPropertyAreDl4jsOwn() {
+    assertThat(LayerHelpers.CUDNN_HELPERS).containsExactlyInAnyOrderEntriesOf(M2_1_CUDNN_HELPERS);
+    assertThat(LayerHelpers.DISABLE_PROPERTY)
+        .isEqualTo("org.eclipse.deeplearning4j.helpers.disable");
+    assertThat(LayerHelpers.DISABLE_DEFAULT).isEqualTo("true");
+  }
+
+  @Test
+  void thisCpuMachineHasNoCudnnHelpersAndItsConvolutionsRunBuiltIn() {
+    GpuEnvironment env = GpuEnvironment.current();
+    LayerHelpers helpers = env.layerHelpers();
+    assertThat(helpers.found()).isEmpty();
+    assertThat(helpers.constructible()).isEmpty();
+    assertThat(helpers.enabled()).isEqualTo(!Boolean.parseBoolean(
+        System.getProperty(LayerHelpers.DISABLE_PROPERTY, "true")));
+    assertThat(helpers.nativeVariant()).startsWith(Loader.getPlatform());
+    assertThat(helpers.cudnnLibnd4j()).isFalse();
+
+    List<String> lines = env.describe().lines().collect(Collectors.toList());
+    assertThat(lines).hasSize(4);
+    assertThat(lines.get(0)).isEqualTo(env.summary()).startsWith("backend CPU, devices none");
+    assertThat(lines.get(1))
+        .startsWith("DL4J layer helpers: " + (helpers.enabled() ? "on" : "off"))
+        .contains("org.eclipse.deeplearning4j.helpers.disable");
+    assertThat(lines.get(2))
+        .startsWith("cuDNN helper classes DL4J 1.0.0-M2.1 looks for on CUDA: none on the class")
+        .contains(M2_1_CUDNN_HELPERS.values());
+    assertThat(lines.get(3))
+        .startsWith("convolutions (CPU): built-in: ConvolutionLayer im2col + gemm")
+        .contains("maxpool2d/avgpool2d").contains("BatchNormalization element-wise");
+  }
+
+  static GpuEnvironment cuda(String disable, List<String> found, List<String> constructible,
+      String nativeVariant) {
+    return new GpuEnvironment("CUDA", List.of(new Device("Tesla T4", 7, 5, 15 * GIB)), "11.6",
+        new LayerHelpers(disable, found, constructible, nativeVariant));
+  }
+
+  @Test
+  void onCudaConvolutionLayerRunsIm2colAndGemmAndTheCudnnBuildServesThePoolingOps() {
+    String d = cuda(null, List.of(), List.of(), "linux-x86_64-cudnn").describe();
+    assertThat(d).contains("DL4J layer helpers: off (org.eclipse.deeplearning4j.helpers.disable "
+            + "unset, default true)")
+        .contains("ConvolutionLayer built-in im2col + gemm (libnd4j im2col/col2im kernels and "
+            + "cuBLAS, not cuDNN)")
+        .contains("SubsamplingLayer the maxpool2d/avgpool2d ops (cuDNN where its checks pass: "
+            + "libnd4j linux-x86_64-cudnn is loaded)")
+        .contains("BatchNormalization element-wise ND4J ops (not cuDNN)")
+        .contains("depthwise_conv2d").doesNotContain("Unable to find class");
+
+    // Helpers on, no helper classes and the plain build: DL4J warns, and nothing is cuDNN.
+    d = cuda("false", List.of(), List.of(), "linux-x86_64").describe();
+    assertThat(d)
+        .contains("DL4J layer helpers: on (org.eclipse.deeplearning4j.helpers.disable=false)")
+        .contains("ConvolutionLayer built-in im2col + gemm")
+        .contains("(CUDA kernels, not cuDNN: libnd4j linux-x86_64 is not the -cudnn build)")
+        .contains("Unable to find class");
+  }
+
+  @Test
+  void aHelperClassRunsOnlyIfHelpersAreOnAndHelperUtilsCanConstructIt() {
+    String conv = M2_1_CUDNN_HELPERS.get("ConvolutionLayer");
+    assertThat(cuda("false", List.of(conv), List.of(conv), null).describe())
+        .contains("ConvolutionLayer the helper " + conv + " from the class path")
+        .contains("SubsamplingLayer the maxpool2d/avgpool2d ops (cuDNN only with");
+    assertThat(cuda("true", List.of(conv), List.of(conv), null).describe())
+        .contains("cuDNN helper classes on the class path: " + conv)
+        .contains("ConvolutionLayer built-in im2col + gemm");
+    // Found but without the (Object...) constructor, e.g. DL4J 1.0.0-M1.1's own helper.
+    assertThat(cuda("false", List.of(conv), List.of(), null).describe())
+        .contains("not constructible by DL4J 1.0.0-M2.1").contains("public (Object...) constructor")
+        .contains("ConvolutionLayer built-in im2col + gemm");
+  }
+
+  /** A helper HelperUtils 1.0.0-M2.1 can construct on CUDA. */
+  public static class VarargsHelper implements LayerHelper {
+    public final Object[] args;
+
+    public VarargsHelper(Object... args) {
+      this.args = args;
+    }
+
+    @Override
+    public Map<String, Long> helperMemoryUse() {
+      return Map.of();
+    }
+
+    @Override
+    public boolean checkSupported() {
+      return true;
+    }
+  }
+
+  /** A helper with DL4J 1.0.0-M1.1's constructor, which HelperUtils 1.0.0-M2.1 cannot call. */
+  public static class DataTypeHelper implements LayerHelper {
+    public DataTypeHelper(DataType dataType) {}
+
+    @Override
+    public Map<String, Long> helperMemoryUse() {
+      return Map.of();
+    }
+
+    @Override
+    public boolean checkSupported() {
+      return true;
+    }
+  }
+
+  @Test
+  void constructibleMirrorsTheReflectionHelperUtilsDoesOnCuda() {
+    assertThat(LayerHelpers.constructible(VarargsHelper.class, LayerHelper.class)).isTrue();
+    assertThat(LayerHelpers.constructible(DataTypeHelper.class, LayerHelper.class)).isFalse();
+    assertThat(LayerHelpers.constructible(VarargsHelper.class, ConvolutionHelper.class)).isFalse();
+
+    // HelperUtils.createHelper's CUDA branch: createNewInstance(name, type, new Object[]{args}).
+    Object[] arguments = {DataType.FLOAT};
+    Object helper = DL4JClassLoading.createNewInstance(VarargsHelper.class.getName(),
+        LayerHelper.class, new Object[] {arguments});
+    assertThat(((VarargsHelper) helper).args).containsExactly(DataType.FLOAT);
+    // For the other, the lookup createNewInstance makes fails (it then logs and rethrows).
+    assertThatThrownBy(() -> DataTypeHelper.class.getDeclaredConstructor(
+        Stream.of(new Object[] {arguments}).map(Object::getClass).toArray(Class<?>[]::new)))
+        .isInstanceOf(NoSuchMethodException.class).hasMessageContaining("[Ljava.lang.Object;");
+  }
+
+  @Test
+  void nativeVariantIsTheFolderJavaCppLoadedLibnd4jFrom() {
+    String cache = "/home/u/.javacpp/cache/nd4j-cuda-11.6-1.0.0-M2.1-linux-x86_64-cudnn.jar/"
+        + "org/nd4j/linalg/jcublas/bindings/linux-x86_64-cudnn/";
+    assertThat(LayerHelpers.nativeVariant(List.of(cache + "libjnind4jcuda.so",
+        cache + "libnd4jcuda.so"), "linux-x86_64")).isEqualTo("linux-x86_64-cudnn");
+    assertThat(LayerHelpers.nativeVariant(List.of("/usr/lib/libnd4jcuda.so"), "linux-x86_64"))
+        .isNull();
+    assertThat(LayerHelpers.nativeVariant(List.of(), "linux-x86_64")).isNull();
   }
 }
