@@ -1,7 +1,9 @@
 package io.github.dl4jsn.examples.gan;
 
 import io.github.dl4jsn.SpectralNorm;
+import io.github.dl4jsn.accel.HelperReport;
 import io.github.dl4jsn.examples.Charts;
+import io.github.dl4jsn.examples.EngineOptions;
 import java.io.File;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -19,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -76,6 +79,8 @@ public final class GanExample implements Callable<Integer> {
   }
 
   @Spec CommandLine.Model.CommandSpec spec;
+
+  @Mixin EngineOptions engine = new EngineOptions();
 
   @Option(names = "--dataset", converter = DatasetConverter.class,
       description = "ring, grid, mnist or fashion-mnist (default: ${DEFAULT-VALUE}).")
@@ -197,6 +202,7 @@ public final class GanExample implements Callable<Integer> {
     if (!out.isDirectory() && !out.mkdirs()) {
       throw new IOException("Cannot create the output folder " + out.getAbsolutePath());
     }
+    String engineDescription = engine.apply(log);
     Nd4j.getRandom().setSeed(seed);
     Random random = new Random(seed);
     Task task = dataset.isImage() ? new ImageTask(random) : new MixtureTask(random);
@@ -206,6 +212,10 @@ public final class GanExample implements Callable<Integer> {
     g.init();
     d.init();
     GanTrainer trainer = new GanTrainer(g, d, latent);
+    if (dataset.isImage()) {
+      log.info("Discriminator layers and the path each computes on:\n{}", HelperReport.of(d));
+      log.info("Generator layers:\n{}", HelperReport.of(g));
+    }
 
     log.info("{} GAN on {}: setting {} (lr {}, betas {}/{}, n_dis {}), {} steps, batch {}",
         sn ? "SN" : "plain", dataset, setting, setting.learningRate, setting.beta1,
@@ -219,8 +229,9 @@ public final class GanExample implements Callable<Integer> {
       for (int k = 0; k < setting.discriminatorSteps; k++) {
         trainer.discriminatorStep(task.real(batchSize));
       }
-      double gLoss = trainer.generatorStep(batchSize);
+      trainer.generatorStep(batchSize);
       if (step % logEvery == 0 || step == steps) {
+        double gLoss = trainer.generatorLoss();
         final int at = step;
         SpectralNorm.sigmas(d).forEach((key, v) ->
             sigmas.computeIfAbsent(key, XYSeries::new).add(at, v));
@@ -255,6 +266,8 @@ public final class GanExample implements Callable<Integer> {
     json.put("batch_size", batchSize);
     json.put("latent", latent);
     json.put("seed", seed);
+    json.put("engine", engineDescription);
+    json.put("omp_num_threads", System.getenv("OMP_NUM_THREADS"));
     json.put("train_seconds", seconds);
     json.put("ms_per_step", 1000 * seconds / steps);
     task.finish(trainer, json);

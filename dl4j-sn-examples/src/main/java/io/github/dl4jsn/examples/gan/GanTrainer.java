@@ -25,6 +25,11 @@ public final class GanTrainer {
   private final int latent;
   private final LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
   private double lastDiscriminatorLoss = Double.NaN;
+  private INDArray lastFake;
+  private double lastGeneratorLoss = Double.NaN;
+  /** D's labels for a batch of n real then n generated samples, kept for the next step. */
+  private INDArray discriminatorLabels;
+  private INDArray generatorLabels;
 
   public GanTrainer(MultiLayerNetwork generator, MultiLayerNetwork discriminator, int latent) {
     this.generator = generator;
@@ -56,21 +61,30 @@ public final class GanTrainer {
     int n = (int) real.size(0);
     INDArray fake = generator.output(noise(n), true);
     INDArray x = Nd4j.vstack(real, fake);
-    INDArray y = Nd4j.vstack(Nd4j.ones(DataType.FLOAT, n, 1), Nd4j.zeros(DataType.FLOAT, n, 1));
-    discriminator.fit(x, y);
+    if (discriminatorLabels == null || discriminatorLabels.size(0) != 2L * n) {
+      discriminatorLabels = Nd4j.vstack(Nd4j.ones(DataType.FLOAT, n, 1),
+          Nd4j.zeros(DataType.FLOAT, n, 1));
+    }
+    discriminator.fit(x, discriminatorLabels);
     lastDiscriminatorLoss = discriminator.score();
   }
 
-  /** One generator update with the non-saturating loss; returns that loss on the batch. */
-  public double generatorStep(int n) {
+  /**
+   * One generator update with the non-saturating loss. It runs G forward and backward and D
+   * forward and backward once each; the loss itself is computed only when {@link #generatorLoss}
+   * asks for it (an extra D forward pass that a training step does not need).
+   */
+  public void generatorStep(int n) {
     generator.setInput(noise(n));
     List<INDArray> activations = generator.feedForward(true, false);
     INDArray fake = activations.get(activations.size() - 1);
-    INDArray ones = Nd4j.ones(DataType.FLOAT, n, 1);
+    if (generatorLabels == null || generatorLabels.size(0) != n) {
+      generatorLabels = Nd4j.ones(DataType.FLOAT, n, 1);
+    }
     Pair<Gradient, INDArray> d;
     SpectralNormLayer.setPowerIterationPaused(discriminator, true);
     try {
-      d = discriminator.calculateGradients(fake, ones, null, null);
+      d = discriminator.calculateGradients(fake, generatorLabels, null, null);
     } finally {
       SpectralNormLayer.setPowerIterationPaused(discriminator, false);
     }
@@ -80,8 +94,20 @@ public final class GanTrainer {
         mgr);
     generator.params().subi(g.getFirst().gradient());
     generator.getLayerWiseConfigurations().setIterationCount(iteration + 1);
-    INDArray p = discriminator.output(fake, false);
-    return -Transforms.log(p.add(1e-12), false).meanNumber().doubleValue();
+    lastFake = fake;
+    lastGeneratorLoss = Double.NaN;
+  }
+
+  /**
+   * The non-saturating generator loss {@code -mean log D(G(z))} on the last generator batch,
+   * under the discriminator as it is now (inference mode).
+   */
+  public double generatorLoss() {
+    if (lastFake != null && Double.isNaN(lastGeneratorLoss)) {
+      INDArray p = discriminator.output(lastFake, false);
+      lastGeneratorLoss = -Transforms.log(p.add(1e-12), false).meanNumber().doubleValue();
+    }
+    return lastGeneratorLoss;
   }
 
   /** The discriminator's loss on its last batch (real and generated). */

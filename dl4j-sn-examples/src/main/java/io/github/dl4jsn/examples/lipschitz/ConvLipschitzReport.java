@@ -4,6 +4,7 @@ import io.github.dl4jsn.SpectralNorm;
 import io.github.dl4jsn.conf.NormalizedWeight;
 import io.github.dl4jsn.conf.SpectralNormalization;
 import io.github.dl4jsn.examples.Charts;
+import io.github.dl4jsn.examples.EngineOptions;
 import io.github.dl4jsn.examples.gan.GanModels;
 import io.github.dl4jsn.examples.gan.GanTrainer;
 import io.github.dl4jsn.examples.gan.IdxImages;
@@ -38,6 +39,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -52,6 +54,8 @@ import picocli.CommandLine.Option;
 public final class ConvLipschitzReport implements Callable<Integer> {
 
   private static final Logger log = LoggerFactory.getLogger(ConvLipschitzReport.class);
+
+  @Mixin EngineOptions engine = new EngineOptions();
 
   @Option(names = "--steps", description = "GAN steps per mode (default: ${DEFAULT-VALUE})")
   int steps = 300;
@@ -101,6 +105,7 @@ public final class ConvLipschitzReport implements Callable<Integer> {
     if (!out.isDirectory() && !out.mkdirs()) {
       throw new IOException("Cannot create output folder " + out);
     }
+    engine.apply(log);
     INDArray images = synthetic ? syntheticImages(512, seed) : IdxImages.load(data, "train",
         "mnist").images;
     log.info("{} images of {}", images.size(0), synthetic ? "synthetic blobs" : data);
@@ -138,12 +143,11 @@ public final class ConvLipschitzReport implements Callable<Integer> {
       results.put(modes[m], new Result());
     }
     long[] nanos = new long[2];
-    double[] gLoss = {Double.NaN, Double.NaN};
     for (int step = 1; step <= steps; step++) {
       for (int m = 0; m < 2; m++) {
         long t0 = System.nanoTime();
         trainers[m].discriminatorStep(batch(images, rs[m]));
-        gLoss[m] = trainers[m].generatorStep(batch);
+        trainers[m].generatorStep(batch);
         nanos[m] += System.nanoTime() - t0;
         results.get(modes[m]).dLosses.add(step, trainers[m].discriminatorLoss());
       }
@@ -158,7 +162,7 @@ public final class ConvLipschitzReport implements Callable<Integer> {
       Result res = results.get(modes[m]);
       res.msPerStep = nanos[m] / 1e6 / steps;
       res.dLoss = trainers[m].discriminatorLoss();
-      res.gLoss = gLoss[m];
+      res.gLoss = trainers[m].generatorLoss();
       measure(ds[m], m == 1, res);
       res.empirical = Math.max(maxInputGradient(ds[m], batch(images, rs[m])),
           maxInputGradient(ds[m], trainers[m].sample(batch)));
