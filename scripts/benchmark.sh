@@ -2,7 +2,9 @@
 # Runs the JMH benchmarks (SN against the same network without SN, in one run) and the PyTorch
 # twin in the same session, and prints one table. Results go to out/benchmarks/.
 # Usage: scripts/benchmark.sh [--smoke]      THREADS=n sets the thread count of both (default 2).
-# The full run ends with CPU profiles of the SN training steps (out/benchmarks/profile.md);
+# StepBenchmark runs each workload on DL4J as shipped and with its oneDNN layer helpers on
+# (engine=shipped|accel, dl4j-sn-accel). The full run ends with CPU profiles of the training steps
+# (out/benchmarks/profile.md);
 # PROFILE=0 skips them. JMH_INCLUDE=regex runs a subset of the JMH benchmarks (e.g. StepBenchmark).
 # Needs Debian's python3-torch for the PyTorch side, with OpenBLAS as the system BLAS (without
 # libopenblas0-pthread, Debian's torch falls back to the reference BLAS, 10x slower); both are
@@ -34,15 +36,26 @@ else
   jmh_args=(-f 1 -wi 3 -i 5 -w 3s -r 5s)
   torch_args=()
 fi
-echo "== JMH (OMP_NUM_THREADS=$threads)"
+echo "== JMH (OMP_NUM_THREADS=$threads): DL4J as shipped and with oneDNN helpers, SN and plain"
 OMP_NUM_THREADS="$threads" java -cp "$cp" org.openjdk.jmh.Main "${jmh_args[@]}" -prof gc \
-  -rf json -rff out/benchmarks/jmh.json "${JMH_INCLUDE:-io.github.dl4jsn.benchmarks.*}" \
-  | tee out/benchmarks/jmh.txt
+  -p sn=true,false -p engine=shipped,accel -rf json -rff out/benchmarks/jmh.json \
+  "${JMH_INCLUDE:-io.github.dl4jsn.benchmarks.StepBenchmark}" | tee out/benchmarks/jmh.txt
+jmh_files=(out/benchmarks/jmh.json)
+if [ -z "${JMH_INCLUDE:-}" ]; then
+  echo "== JMH: SN on the all-ops core (the GPU path) on DL4J as shipped; the power iteration"
+  OMP_NUM_THREADS="$threads" java -cp "$cp" org.openjdk.jmh.Main "${jmh_args[@]}" -prof gc \
+    -p sn=all-ops -p engine=shipped -rf json -rff out/benchmarks/jmh-all-ops.json \
+    'io.github.dl4jsn.benchmarks.StepBenchmark' | tee out/benchmarks/jmh-all-ops.txt
+  OMP_NUM_THREADS="$threads" java -cp "$cp" org.openjdk.jmh.Main "${jmh_args[@]}" -prof gc \
+    -rf json -rff out/benchmarks/jmh-power.json 'io.github.dl4jsn.benchmarks.PowerIteration.*' \
+    | tee out/benchmarks/jmh-power.txt
+  jmh_files+=(out/benchmarks/jmh-all-ops.json out/benchmarks/jmh-power.json)
+fi
 echo "== PyTorch twin ($threads threads)"
 /usr/bin/python3 benchmarks/pytorch_twin.py --threads "$threads" "${torch_args[@]}" \
   --out out/benchmarks/pytorch.json
 echo "== Table"
-/usr/bin/python3 benchmarks/report.py out/benchmarks/jmh.json out/benchmarks/pytorch.json \
+/usr/bin/python3 benchmarks/report.py "${jmh_files[@]}" out/benchmarks/pytorch.json \
   | tee out/benchmarks/table.md
 if [ "$smoke" != "--smoke" ] && [ "${PROFILE:-1}" != 0 ]; then
   # CPU profiles of the SN training steps: async-profiler (Maven Central) in itimer mode, which
@@ -53,13 +66,13 @@ if [ "$smoke" != "--smoke" ] && [ "${PROFILE:-1}" != 0 ]; then
   lib="$PWD/out/benchmarks/libasyncProfiler.so"
   unzip -p "$HOME/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar" \
     linux-x64/libasyncProfiler.so > "$lib"
-  # With and without SN: outside SN's own code the two profiles should match.
+  # With and without SN, oneDNN helpers on: outside SN's own code the two profiles should match.
   rm -rf out/benchmarks/profile-*
   for workload in mlp sngan_cnn32; do
     for sn in true false; do
       dir="out/benchmarks/profile-$workload-sn-$sn"
       OMP_NUM_THREADS=1 java -cp "$cp" org.openjdk.jmh.Main -f 1 -wi 2 -i 3 -w 3s -r 5s \
-        -p workload="$workload" -p sn="$sn" \
+        -p workload="$workload" -p sn="$sn" -p engine=accel \
         -prof "async:libPath=$lib;event=itimer;output=collapsed;dir=$dir" \
         'io.github.dl4jsn.benchmarks.StepBenchmark.trainingStep' > "$dir.log"
     done

@@ -1,5 +1,7 @@
 package io.github.dl4jsn.benchmarks;
 
+import io.github.dl4jsn.accel.Acceleration;
+import io.github.dl4jsn.accel.HelperReport;
 import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -19,7 +21,7 @@ import org.openjdk.jmh.annotations.State;
 /**
  * One training step (forward, backward, Adam) and one inference pass of each workload, with
  * ({@code sn=true}) and without spectral normalization, batch 64, and with SN on the all-ops core
- * ({@code sn=all-ops}).
+ * ({@code sn=all-ops}); on DL4J as shipped and with its oneDNN helpers on ({@code engine}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,6 +39,13 @@ public class StepBenchmark {
   @Param({"true", "false", "all-ops"})
   public String sn;
 
+  /**
+   * "shipped": DL4J as released (its layer helpers off); "accel": DL4J's oneDNN layer helpers on
+   * through dl4j-sn-accel. Both on the same native library (nd4j-native's oneDNN build).
+   */
+  @Param({"shipped", "accel"})
+  public String engine;
+
   @Param({"64"})
   public int batch;
 
@@ -51,12 +60,23 @@ public class StepBenchmark {
     Nd4j.getMemoryManager().togglePeriodicGc(false);
     boolean cnn = workload.equals("sngan_cnn32");
     boolean withSn = !sn.equals("false");
+    if (engine.equals("accel")) {
+      Acceleration.enable();
+    } else {
+      Acceleration.disable();
+    }
     if (sn.equals("all-ops")) {
       System.setProperty("dl4jsn.core", "device");
     }
     try {
       net = new MultiLayerNetwork(cnn ? Workloads.snganCnn32(withSn) : Workloads.mlp(withSn));
       net.init();
+      if (engine.equals("accel") && cnn && !HelperReport.of(net).rows().stream()
+          .filter(r -> r.type().equals("ConvolutionLayer"))
+          .allMatch(HelperReport.Row::accelerated)) {
+        throw new IllegalStateException("Not every convolution got its helper:\n"
+            + HelperReport.of(net));
+      }
     } finally {
       System.clearProperty("dl4jsn.core");
     }
