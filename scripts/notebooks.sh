@@ -12,6 +12,8 @@
 # Environment: NOTEBOOK_TIMEOUT (seconds per cell, default 600), KERNEL_JAVA_OPTS (default -Xmx4g),
 # KERNEL_OMP_THREADS (ND4J's OpenMP threads in the kernel, default 1: the notebooks' models are
 # tiny, and on a shared 2-core machine one thread ran the quickstart in 37 s against 67 s with two).
+# The kernel switches on DL4J's oneDNN layer helpers (dl4j-sn-accel) at start; add
+# -Ddl4jsn.accel=false to KERNEL_JAVA_OPTS for DL4J as shipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

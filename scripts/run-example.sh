@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 main="$1"
 shift
+# One OpenMP thread unless set: faster for every example network on 2 cores (docs/benchmarks.md,
+# "Threads").
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 cp_file=dl4j-sn-examples/target/classpath.txt
 mvn -B -q -pl dl4j-sn-examples dependency:build-classpath -Dmdep.outputFile=target/classpath.txt \
   -Dmdep.includeScope=runtime

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -27,6 +28,8 @@ public final class StepOverhead implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
   private static final Logger log = LoggerFactory.getLogger(StepOverhead.class);
+
+  @Mixin EngineOptions engine = new EngineOptions();
 
   @Option(names = "--model", description = "mlp (784-512-256-1) or sngan_cnn32 (the SN-GAN "
       + "standard CNN on 3x32x32), as in the JMH benchmarks (default: ${DEFAULT-VALUE}).")
@@ -52,6 +55,7 @@ public final class StepOverhead implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--model must be mlp or sngan_cnn32, got " + model);
     }
+    engine.apply(log);
     MultiLayerNetwork sn =
         new MultiLayerNetwork(cnn ? Workloads.snganCnn32(true) : Workloads.mlp(true));
     MultiLayerNetwork plain =

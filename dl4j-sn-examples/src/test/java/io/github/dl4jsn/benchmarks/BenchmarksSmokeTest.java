@@ -24,9 +24,9 @@ class BenchmarksSmokeTest {
         .shouldFailOnError(true)
         .build();
     Collection<RunResult> results = new Runner(options).run();
-    // StepBenchmark: 2 workloads x SN on/off/all-ops x (training step, inference); power
-    // iteration: 2 sizes x (iteration, all-ops iteration, bare GEMVs).
-    assertThat(results).hasSize(18);
+    // StepBenchmark: 2 workloads x SN on/off/all-ops x engine shipped/accel x (training step,
+    // inference); power iteration: 2 sizes x (iteration, all-ops iteration, bare GEMVs).
+    assertThat(results).hasSize(30);
     for (RunResult r : results) {
       assertThat(r.getPrimaryResult().getScore()).as(r.getParams().toString()).isPositive();
     }

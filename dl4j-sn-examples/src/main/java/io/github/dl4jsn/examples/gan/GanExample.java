@@ -106,6 +106,25 @@ public final class GanExample implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}).")
   AdamSetting setting = AdamSetting.C;
 
+  @Option(names = "--lr", description = "Learning rate of both Adams, overriding the setting's.")
+  Double learningRate;
+
+  @Option(names = "--n-dis", description = "Discriminator updates per generator update, "
+      + "overriding the setting's.")
+  Integer discriminatorSteps;
+
+  @Option(names = "--lr-decay", description = "Decay both learning rates linearly to 0 over the "
+      + "run (DL4J PolySchedule, power 1).")
+  boolean learningRateDecay;
+
+  @Option(names = "--ring-radius", description = "Ring: radius of the circle of modes "
+      + "(default: ${DEFAULT-VALUE}).")
+  double ringRadius = 1;
+
+  @Option(names = "--mode-std", description = "2-D: standard deviation of each mode "
+      + "(default: 0.01 for the ring, 0.05 for the grid).")
+  Double modeStd;
+
   @Option(names = "--steps", description = "Generator updates (default: 1500 for 2-D, 2000 for "
       + "images).")
   Integer steps;
@@ -175,6 +194,29 @@ public final class GanExample implements Callable<Integer> {
     }
   }
 
+  private double lr() {
+    return learningRate != null ? learningRate : setting.learningRate;
+  }
+
+  private int nDis() {
+    return discriminatorSteps != null ? discriminatorSteps : setting.discriminatorSteps;
+  }
+
+  /**
+   * Adam with the setting's betas and the learning rate in use, decayed linearly to 0 over the
+   * network's updates in the run with {@code --lr-decay}.
+   */
+  private org.nd4j.linalg.learning.config.Adam adam(int updatesPerStep) {
+    if (!learningRateDecay) {
+      return new org.nd4j.linalg.learning.config.Adam(lr(), setting.beta1, setting.beta2, 1e-8);
+    }
+    return org.nd4j.linalg.learning.config.Adam.builder()
+        .learningRateSchedule(new org.nd4j.linalg.schedule.PolySchedule(
+            org.nd4j.linalg.schedule.ScheduleType.ITERATION, lr(), 1.0,
+            steps * updatesPerStep))
+        .beta1(setting.beta1).beta2(setting.beta2).epsilon(1e-8).build();
+  }
+
   private void validate() {
     if (!(snCoefficient > 0)) {
       throw new CommandLine.ParameterException(spec.commandLine(),
@@ -187,6 +229,12 @@ public final class GanExample implements Callable<Integer> {
               + ">= 1, --eval-samples >= 2 and --classifier-train-images >= 0; got " + steps
               + ", " + batchSize + ", " + latent + ", " + logEvery + ", " + classifierEpochs + ", "
               + width + ", " + evalSamples + ", " + classifierTrainImages);
+    }
+    if ((learningRate != null && !(learningRate > 0)) || (discriminatorSteps != null
+        && discriminatorSteps < 1) || !(ringRadius > 0) || (modeStd != null && !(modeStd > 0))) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--lr, --ring-radius and --mode-std must be > 0 and --n-dis >= 1; got " + learningRate
+              + ", " + ringRadius + ", " + modeStd + ", " + discriminatorSteps);
     }
     if (operatorNorm && !dataset.isImage()) {
       throw new CommandLine.ParameterException(spec.commandLine(),
@@ -218,15 +266,15 @@ public final class GanExample implements Callable<Integer> {
     }
 
     log.info("{} GAN on {}: setting {} (lr {}, betas {}/{}, n_dis {}), {} steps, batch {}",
-        sn ? "SN" : "plain", dataset, setting, setting.learningRate, setting.beta1,
-        setting.beta2, setting.discriminatorSteps, steps, batchSize);
+        sn ? "SN" : "plain", dataset, setting, lr() + (learningRateDecay ? " decaying" : ""),
+        setting.beta1, setting.beta2, nDis(), steps, batchSize);
     Map<String, XYSeries> sigmas = new LinkedHashMap<>();
     Map<String, XYSeries> losses = new LinkedHashMap<>();
     losses.put("discriminator", new XYSeries("discriminator"));
     losses.put("generator (non-saturating)", new XYSeries("generator (non-saturating)"));
     long start = System.nanoTime();
     for (int step = 1; step <= steps; step++) {
-      for (int k = 0; k < setting.discriminatorSteps; k++) {
+      for (int k = 0; k < nDis(); k++) {
         trainer.discriminatorStep(task.real(batchSize));
       }
       trainer.generatorStep(batchSize);
@@ -256,10 +304,11 @@ public final class GanExample implements Callable<Integer> {
         : operatorNorm ? "operator norm" : "reshaped kernel");
     json.put("discriminator_width", dataset.isImage() ? width : null);
     json.put("setting", setting.name());
-    json.put("learning_rate", setting.learningRate);
+    json.put("learning_rate", lr());
+    json.put("learning_rate_decay", learningRateDecay ? "linear to 0" : null);
     json.put("beta1", setting.beta1);
     json.put("beta2", setting.beta2);
-    json.put("n_dis", setting.discriminatorSteps);
+    json.put("n_dis", nDis());
     json.put("loss", "non-saturating: D minimizes BCE(D(x),1)+BCE(D(G(z)),0); G minimizes "
         + "BCE(D(G(z)),1) = softplus(-logit)");
     json.put("steps", steps);
@@ -311,18 +360,20 @@ public final class GanExample implements Callable<Integer> {
     private final XYSeries coverage = new XYSeries("modes covered");
 
     MixtureTask(Random random) {
-      this.mixture = dataset == Dataset.RING ? Mixture2D.ring() : Mixture2D.grid();
+      this.mixture = dataset == Dataset.RING
+          ? Mixture2D.ring(ringRadius, modeStd != null ? modeStd : 0.01)
+          : Mixture2D.grid(modeStd != null ? modeStd : 0.05);
       this.random = random;
     }
 
     @Override
     public org.deeplearning4j.nn.conf.MultiLayerConfiguration generator() {
-      return GanModels.generator2d(latent, setting.adam(), seed);
+      return GanModels.generator2d(latent, adam(1), seed);
     }
 
     @Override
     public org.deeplearning4j.nn.conf.MultiLayerConfiguration discriminator() {
-      return GanModels.discriminator2d(sn, snCoefficient, setting.adam(), seed + 1);
+      return GanModels.discriminator2d(sn, snCoefficient, adam(nDis()), seed + 1);
     }
 
     @Override
@@ -400,13 +451,13 @@ public final class GanExample implements Callable<Integer> {
 
     @Override
     public org.deeplearning4j.nn.conf.MultiLayerConfiguration generator() {
-      return GanModels.imageGenerator(latent, setting.adam(), seed);
+      return GanModels.imageGenerator(latent, adam(1), seed);
     }
 
     @Override
     public org.deeplearning4j.nn.conf.MultiLayerConfiguration discriminator() {
       return GanModels.imageDiscriminator(sn, operatorNorm, snCoefficient, width,
-          setting.adam(), seed + 1);
+          adam(nDis()), seed + 1);
     }
 
     @Override

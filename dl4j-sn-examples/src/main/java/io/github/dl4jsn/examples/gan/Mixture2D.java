@@ -20,19 +20,36 @@ public final class Mixture2D {
     this.std = std;
   }
 
-  /** 8 Gaussians on the unit circle, std 0.01. */
+  /** 8 Gaussians on the unit circle, std 0.01 (PacGAN's ring). */
   public static Mixture2D ring() {
+    return ring(1, 0.01);
+  }
+
+  /**
+   * 8 Gaussians on a circle of the given radius with the given std (e.g. radius 2, std 0.02 as in
+   * Metz et al.'s unrolled-GAN experiments).
+   */
+  public static Mixture2D ring(double radius, double std) {
+    if (!(radius > 0) || !(std > 0) || Double.isInfinite(radius) || Double.isInfinite(std)) {
+      throw new IllegalArgumentException("ring radius and std must be finite and > 0, got radius "
+          + radius + ", std " + std);
+    }
     double[][] m = new double[8][2];
     for (int k = 0; k < 8; k++) {
       double a = 2 * Math.PI * k / 8;
-      m[k][0] = Math.cos(a);
-      m[k][1] = Math.sin(a);
+      m[k][0] = radius * Math.cos(a);
+      m[k][1] = radius * Math.sin(a);
     }
-    return new Mixture2D("ring", m, 0.01);
+    return new Mixture2D("ring", m, std);
   }
 
-  /** 25 Gaussians at {-4, -2, 0, 2, 4}^2, std 0.05. */
+  /** 25 Gaussians at {-4, -2, 0, 2, 4}^2, std 0.05 (PacGAN's grid). */
   public static Mixture2D grid() {
+    return grid(0.05);
+  }
+
+  /** 25 Gaussians at {-4, -2, 0, 2, 4}^2 with the given std. */
+  public static Mixture2D grid(double std) {
     double[][] m = new double[25][2];
     for (int i = 0; i < 5; i++) {
       for (int j = 0; j < 5; j++) {
@@ -40,7 +57,7 @@ public final class Mixture2D {
         m[5 * i + j][1] = -4 + 2 * j;
       }
     }
-    return new Mixture2D("grid", m, 0.05);
+    return new Mixture2D("grid", m, std);
   }
 
   public String name() {

@@ -1,5 +1,6 @@
 package io.github.dl4jsn.notebooks.kernel;
 
+import io.github.dl4jsn.accel.Acceleration;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -221,12 +222,30 @@ public final class SnKernel extends BaseKernel {
       KernelConnectionProperties props =
           KernelConnectionProperties.parse(Files.readString(connectionFile));
       JupyterConnection connection = new JupyterConnection(props);
+      accelerate();
       SnKernel kernel = new SnKernel(Path.of("").toAbsolutePath());
       kernel.onStartup();
       kernel.becomeHandlerForConnection(connection);
       connection.connect();
       connection.waitUntilClose();
       return 0;
+    }
+  }
+
+  /**
+   * Switches on DL4J's oneDNN layer helpers (dl4j-sn-accel) for the networks the notebooks create,
+   * unless {@code -Ddl4jsn.accel=false}; the cells run in this JVM. A machine whose ND4J build
+   * lacks oneDNN gets a warning and DL4J as shipped.
+   */
+  static void accelerate() {
+    if ("false".equalsIgnoreCase(System.getProperty("dl4jsn.accel"))) {
+      System.err.println("dl4j-sn kernel: DL4J layer helpers off (-Ddl4jsn.accel=false)");
+      return;
+    }
+    try {
+      System.err.println("dl4j-sn kernel: " + Acceleration.enable());
+    } catch (IllegalStateException e) {
+      System.err.println("dl4j-sn kernel: running DL4J as shipped: " + e.getMessage());
     }
   }
 
