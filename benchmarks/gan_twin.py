@@ -177,7 +177,10 @@ def main():
             real = sample(centres, std, a.batch_size, gen)
             with torch.no_grad():
                 fake = g(torch.randn(a.batch_size, a.latent, generator=gen))
-            loss_d = d_loss(d(real), d(fake))
+            # One forward over real and fake together, as the Java trainer's D.fit on the
+            # stacked batch: one power iteration per discriminator update, as there.
+            logits = d(torch.cat([real, fake]))
+            loss_d = d_loss(logits[:a.batch_size], logits[a.batch_size:])
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()

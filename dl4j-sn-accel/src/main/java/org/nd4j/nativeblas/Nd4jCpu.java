@@ -6,9 +6,10 @@ import io.github.dl4jsn.accel.NativeBuild;
  * A compatibility class that restores the lookup DL4J 1.0.0-M2.1 makes before it uses any of its
  * oneDNN layer helpers. Not an ND4J class: dl4j-sn-accel defines it.
  *
- * <p>{@code org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper.mklDnnEnabled()} (deeplearning4j-nn
- * 1.0.0-M2.1) does, by reflection, {@code Class.forName("org.nd4j.nativeblas.Nd4jCpu$Environment")
- * .getMethod("getInstance").invoke(null)} and then calls {@code isUseMKLDNN()} on the result. That
+ * <p>{@code org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper.mklDnnEnabled()}
+ * (deeplearning4j-nn 1.0.0-M2.1) does, by reflection,
+ * {@code Class.forName("org.nd4j.nativeblas.Nd4jCpu$Environment").getMethod("getInstance")
+ * .invoke(null)} and then calls {@code isUseMKLDNN()} on the result. That
  * class and method existed in older ND4J releases. In ND4J 1.0.0-M2.1 the class is
  * {@code org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu$Environment} and the method
  * {@code isUseONEDNN()}, so the lookup throws {@code ClassNotFoundException}; DL4J catches it, sets

@@ -92,7 +92,8 @@ public final class Acceleration {
       throw new IllegalStateException("DL4J's oneDNN support check"
           + " (BaseMKLDNNHelper.mklDnnEnabled) fails although the native build has oneDNN: the"
           + " compatibility class org.nd4j.nativeblas.Nd4jCpu$Environment of dl4j-sn-accel is not"
-          + " visible to DL4J's class loader, or the check failed earlier in this JVM and latched.");
+          + " visible to DL4J's class loader, or the check failed earlier in this JVM and"
+          + " latched.");
     }
     log.info("{}", status);
     return status;

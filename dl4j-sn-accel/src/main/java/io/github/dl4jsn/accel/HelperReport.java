@@ -203,7 +203,8 @@ public final class HelperReport {
           + ": libnd4j M2.1's oneDNN conv2d rejects dilation > 1 (\"could not create a descriptor"
           + " for a dilated convolution\"); DL4J logs it once and runs its built-in path" + counts);
     }
-    boolean floatOnly = helper instanceof MKLDNNConvHelper || helper instanceof MKLDNNBatchNormHelper;
+    boolean floatOnly =
+        helper instanceof MKLDNNConvHelper || helper instanceof MKLDNNBatchNormHelper;
     if (floatOnly && e.dataType() != DataType.FLOAT) {
       return new Row(e.name(), type, e.wrappers(), Path.HELPER_DECLINES,
           helperName + " serves FLOAT only; this network is " + e.dataType()

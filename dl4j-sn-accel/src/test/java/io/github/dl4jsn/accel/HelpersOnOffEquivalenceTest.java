@@ -155,7 +155,8 @@ class HelpersOnOffEquivalenceTest {
       assertThat(n.backward()).as("%s", n).isPositive();
     }
     assertThat(HelperReport.of(fast).rows())
-        .filteredOn(r -> r.type().contains("Convolution") && !(dilated && r.name().equals("layer0")))
+        .filteredOn(r -> r.type().contains("Convolution")
+            && !(dilated && r.name().equals("layer0")))
         .allSatisfy(r -> assertThat(r.accelerated()).as("%s", r).isTrue());
   }
 

@@ -114,7 +114,7 @@ public final class GanExample implements Callable<Integer> {
   Integer discriminatorSteps;
 
   @Option(names = "--lr-decay", description = "Decay both learning rates linearly to 0 over the "
-      + "run (DL4J PolySchedule, power 1).")
+      + "run.")
   boolean learningRateDecay;
 
   @Option(names = "--ring-radius", description = "Ring: radius of the circle of modes "
@@ -211,9 +211,7 @@ public final class GanExample implements Callable<Integer> {
       return new org.nd4j.linalg.learning.config.Adam(lr(), setting.beta1, setting.beta2, 1e-8);
     }
     return org.nd4j.linalg.learning.config.Adam.builder()
-        .learningRateSchedule(new org.nd4j.linalg.schedule.PolySchedule(
-            org.nd4j.linalg.schedule.ScheduleType.ITERATION, lr(), 1.0,
-            steps * updatesPerStep))
+        .learningRateSchedule(new LinearDecaySchedule(lr(), steps * updatesPerStep))
         .beta1(setting.beta1).beta2(setting.beta2).epsilon(1e-8).build();
   }
 

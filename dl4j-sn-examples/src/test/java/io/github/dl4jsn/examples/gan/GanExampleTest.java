@@ -85,6 +85,27 @@ class GanExampleTest {
   }
 
   @Test
+  void linearDecayScheduleFallsToZeroAndSurvivesAJsonRoundTrip() {
+    LinearDecaySchedule s = new LinearDecaySchedule(1e-3, 100);
+    assertThat(s.valueAt(0, 0)).isEqualTo(1e-3);
+    assertThat(s.valueAt(25, 0)).isCloseTo(0.75e-3, within(1e-15));
+    assertThat(s.valueAt(100, 0)).isZero();
+    assertThat(s.valueAt(150, 3)).isZero();
+    org.deeplearning4j.nn.conf.MultiLayerConfiguration conf = GanModels.discriminator2d(true,
+        Adam.builder().learningRateSchedule(s).build(), 1);
+    org.deeplearning4j.nn.conf.MultiLayerConfiguration back =
+        org.deeplearning4j.nn.conf.MultiLayerConfiguration.fromJson(conf.toJson());
+    assertThat(back).isEqualTo(conf);
+    MultiLayerNetwork d = new MultiLayerNetwork(back);
+    d.init();
+    d.getLayerWiseConfigurations().setIterationCount(50);
+    assertThat(((Adam) ((org.deeplearning4j.nn.conf.layers.BaseLayer)
+        ((io.github.dl4jsn.conf.SpectralNormalization) back.getConf(0).getLayer())
+            .getUnderlying()).getIUpdater()).getLearningRateSchedule().valueAt(50, 0))
+        .isCloseTo(0.5e-3, within(1e-15));
+  }
+
+  @Test
   void programRunsInSmokeModeAndWritesPlotsAndMetrics() throws Exception {
     File out = dir.resolve("gan").toFile();
     int code = new CommandLine(new GanExample()).setCaseInsensitiveEnumValuesAllowed(true)
