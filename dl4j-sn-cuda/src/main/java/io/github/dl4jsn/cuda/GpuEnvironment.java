@@ -115,6 +115,12 @@ public final class GpuEnvironment {
      */
     public static final String DISABLE_PROPERTY = DL4JSystemProperties.DISABLE_HELPER_PROPERTY;
 
+    /**
+     * The class DL4J 1.0.0-M2.1's oneDNN check looks up; ND4J M2.1 renamed it, dl4j-sn-accel
+     * restores it.
+     */
+    static final String ONEDNN_LOOKUP = "org.nd4j.nativeblas.Nd4jCpu$Environment";
+
     /** DL4J 1.0.0-M2.1's default for {@link #DISABLE_PROPERTY}, "true": helpers off. */
     public static final String DISABLE_DEFAULT = DL4JSystemProperties.HELPER_DISABLE_DEFAULT_VALUE;
 
@@ -266,11 +272,20 @@ public final class GpuEnvironment {
       if ("CUDA".equalsIgnoreCase(backend)) {
         lines.add(cudaPathLine());
       } else if ("CPU".equalsIgnoreCase(backend)) {
-        lines.add("convolutions (CPU): built-in: ConvolutionLayer im2col + gemm, SubsamplingLayer "
-            + "the libnd4j maxpool2d/avgpool2d ops, BatchNormalization element-wise ND4J ops"
-            + (enabled() ? "; the oneDNN helpers DL4J tries are always dropped in 1.0.0-M2.1 "
-                + "(BaseMKLDNNHelper looks for org.nd4j.nativeblas.Nd4jCpu$Environment, which "
-                + "does not exist)" : ""));
+        boolean compat = load(ONEDNN_LOOKUP, GpuEnvironment.class.getClassLoader()) != null;
+        if (enabled() && compat) {
+          lines.add("convolutions (CPU): DL4J's oneDNN helpers where the native build has oneDNN "
+              + "(dl4j-sn-accel's " + ONEDNN_LOOKUP + " is on the class path; "
+              + "Acceleration.report(net) names each layer's path)");
+        } else {
+          lines.add("convolutions (CPU): built-in: ConvolutionLayer im2col + gemm, "
+              + "SubsamplingLayer the libnd4j maxpool2d/avgpool2d ops, BatchNormalization "
+              + "element-wise ND4J ops" + (enabled()
+                  ? "; DL4J's oneDNN helpers are dropped: BaseMKLDNNHelper looks up "
+                      + ONEDNN_LOOKUP + ", which ND4J 1.0.0-M2.1 renamed (dl4j-sn-accel provides "
+                      + "it)"
+                  : "; DL4J's oneDNN helpers are off (dl4j-sn-accel: Acceleration.enable())"));
+        }
       } else {
         lines.add("convolutions (" + backend + "): DL4J's built-in code");
       }

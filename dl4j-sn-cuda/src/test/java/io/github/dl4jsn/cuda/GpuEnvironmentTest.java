@@ -134,6 +134,18 @@ class GpuEnvironmentTest {
         .contains("maxpool2d/avgpool2d").contains("BatchNormalization element-wise");
   }
 
+  @Test
+  void withHelpersOnButWithoutDl4jSnAccelTheCpuLineSaysTheOneDnnHelpersAreDropped() {
+    LayerHelpers on = new LayerHelpers("false", List.of(), List.of(), null);
+
+    List<String> lines = on.describe("CPU");
+
+    assertThat(lines.get(0)).startsWith("DL4J layer helpers: on");
+    // dl4j-sn-cuda's tests run without dl4j-sn-accel, so DL4J's oneDNN lookup fails here.
+    assertThat(lines.get(2)).startsWith("convolutions (CPU): built-in")
+        .contains("org.nd4j.nativeblas.Nd4jCpu$Environment", "renamed", "dl4j-sn-accel");
+  }
+
   static GpuEnvironment cuda(String disable, List<String> found, List<String> constructible,
       String nativeVariant) {
     return new GpuEnvironment("CUDA", List.of(new Device("Tesla T4", 7, 5, 15 * GIB)), "11.6",
