@@ -5,6 +5,7 @@ import java.util.function.UnaryOperator;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
@@ -44,7 +45,10 @@ public final class GanModels {
         .list();
     for (int i = 0; i < 4; i++) {
       b.layer(new DenseLayer.Builder().nOut(400).activation(Activation.IDENTITY).build());
-      b.layer(new BatchNormalization.Builder().activation(Activation.RELU).build());
+      // DL4J 1.0.0-M2.1's BatchNormalization ignores its activation function (its layer never
+      // calls getActivationFn): the ReLU must be a layer of its own, or G is linear.
+      b.layer(new BatchNormalization.Builder().build());
+      b.layer(new ActivationLayer.Builder().activation(Activation.RELU).build());
     }
     // A plain last layer: the generator learns from the discriminator's input gradient, not a loss.
     return b.layer(new DenseLayer.Builder().nOut(2).activation(Activation.IDENTITY).build())

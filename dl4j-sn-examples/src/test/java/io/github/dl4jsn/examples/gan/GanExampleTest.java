@@ -85,6 +85,37 @@ class GanExampleTest {
   }
 
   @Test
+  void dl4jBatchNormalizationIgnoresItsActivationSoTheGeneratorHasReluLayersOfItsOwn() {
+    // Upstream behaviour (DL4J 1.0.0-M2.1): a BatchNormalization layer's activation is not applied.
+    MultiLayerNetwork bn = new MultiLayerNetwork(
+        new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
+        .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder()
+            .activation(org.nd4j.linalg.activations.Activation.RELU).build())
+        .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.feedForward(4)).build());
+    bn.init();
+    INDArray x = Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, 64, 4);
+    assertThat(bn.output(x, true).minNumber().doubleValue()).as("ReLU not applied").isNegative();
+
+    // So the 2-D generator is nonlinear only through its ActivationLayers: after each, no
+    // negative values and some zeros; G(z) is not affine in z.
+    MultiLayerNetwork g = new MultiLayerNetwork(GanModels.generator2d(2, new Adam(1e-3), 3));
+    g.init();
+    java.util.List<INDArray> acts = g.feedForward(Nd4j.randn(
+        org.nd4j.linalg.api.buffer.DataType.FLOAT, 256, 2), true);
+    int relus = 0;
+    for (int i = 0; i < g.getnLayers(); i++) {
+      if (g.getLayer(i) instanceof org.deeplearning4j.nn.layers.ActivationLayer) {
+        INDArray a = acts.get(i + 1);
+        assertThat(a.minNumber().doubleValue()).isGreaterThanOrEqualTo(0);
+        assertThat(a.eq(0).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).meanNumber()
+            .doubleValue()).isBetween(0.2, 0.8);
+        relus++;
+      }
+    }
+    assertThat(relus).isEqualTo(4);
+  }
+
+  @Test
   void linearDecayScheduleFallsToZeroAndSurvivesAJsonRoundTrip() {
     LinearDecaySchedule s = new LinearDecaySchedule(1e-3, 100);
     assertThat(s.valueAt(0, 0)).isEqualTo(1e-3);
