@@ -102,9 +102,18 @@ public final class GanExample implements Callable<Integer> {
       + "convolutions; the last two have twice as many (default: ${DEFAULT-VALUE}).")
   int width = 16;
 
-  @Option(names = "--setting", description = "Adam setting A..F of Miyato et al. Table 1 "
-      + "(default: ${DEFAULT-VALUE}).")
-  AdamSetting setting = AdamSetting.C;
+  @Option(names = "--protocol", description = "2-D: quick (default: ring of radius 2 with std "
+      + "0.02, lr 1e-3 decaying linearly to 0, 2000 steps; learns the ring in about 3 minutes) or "
+      + "pacgan (PacGAN's ring of radius 1 with std 0.01, the setting's constant lr, 1500 steps). "
+      + "Explicit options override either.")
+  String protocol = "quick";
+
+  @Option(names = "--setting", description = "Adam setting A..F of Miyato et al. Table 1: betas "
+      + "and n_dis, and the learning rate unless --lr or the quick protocol sets it (default: C).")
+  AdamSetting settingOption;
+
+  /** The Adam setting in use. */
+  private AdamSetting setting = AdamSetting.C;
 
   @Option(names = "--lr", description = "Learning rate of both Adams, overriding the setting's.")
   Double learningRate;
@@ -113,20 +122,20 @@ public final class GanExample implements Callable<Integer> {
       + "overriding the setting's.")
   Integer discriminatorSteps;
 
-  @Option(names = "--lr-decay", description = "Decay both learning rates linearly to 0 over the "
-      + "run.")
-  boolean learningRateDecay;
+  @Option(names = "--lr-decay", negatable = true, description = "Decay both learning rates "
+      + "linearly to 0 over the run (default: on in the quick 2-D protocol, off otherwise).")
+  Boolean learningRateDecay;
 
   @Option(names = "--ring-radius", description = "Ring: radius of the circle of modes "
-      + "(default: ${DEFAULT-VALUE}).")
-  double ringRadius = 1;
+      + "(default: 2 quick, 1 pacgan).")
+  Double ringRadius;
 
   @Option(names = "--mode-std", description = "2-D: standard deviation of each mode "
-      + "(default: 0.01 for the ring, 0.05 for the grid).")
+      + "(default: ring 0.02 quick, 0.01 pacgan; grid 0.05).")
   Double modeStd;
 
-  @Option(names = "--steps", description = "Generator updates (default: 1500 for 2-D, 2000 for "
-      + "images).")
+  @Option(names = "--steps", description = "Generator updates (default: 2000 for the quick 2-D "
+      + "protocol, 1500 for pacgan, 2000 for images).")
   Integer steps;
 
   @Option(names = "--batch-size", description = "Batch size (default: 256 for 2-D, 64 for "
@@ -182,7 +191,21 @@ public final class GanExample implements Callable<Integer> {
 
   private void applyDefaults() {
     boolean image = dataset.isImage();
-    steps = steps != null ? steps : image ? 2000 : 1500;
+    if (!protocol.equals("quick") && !protocol.equals("pacgan")) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--protocol must be quick or pacgan, got " + protocol);
+    }
+    boolean quick = !image && protocol.equals("quick");
+    setting = settingOption != null ? settingOption : AdamSetting.C;
+    if (learningRate == null && quick && settingOption == null) {
+      learningRate = 1e-3;
+    }
+    learningRateDecay = learningRateDecay != null ? learningRateDecay : quick;
+    ringRadius = ringRadius != null ? ringRadius : quick ? 2.0 : 1.0;
+    if (modeStd == null) {
+      modeStd = dataset == Dataset.GRID ? 0.05 : quick ? 0.02 : 0.01;
+    }
+    steps = steps != null ? steps : image ? 2000 : quick ? 2000 : 1500;
     batchSize = batchSize != null ? batchSize : image ? 64 : 256;
     latent = latent != null ? latent : image ? 64 : 2;
     evalSamples = evalSamples != null ? evalSamples : image ? 10_000 : 2500;
@@ -207,7 +230,7 @@ public final class GanExample implements Callable<Integer> {
    * network's updates in the run with {@code --lr-decay}.
    */
   private org.nd4j.linalg.learning.config.Adam adam(int updatesPerStep) {
-    if (!learningRateDecay) {
+    if (!Boolean.TRUE.equals(learningRateDecay)) {
       return new org.nd4j.linalg.learning.config.Adam(lr(), setting.beta1, setting.beta2, 1e-8);
     }
     return org.nd4j.linalg.learning.config.Adam.builder()
@@ -301,6 +324,9 @@ public final class GanExample implements Callable<Integer> {
     json.put("sn_convolutions", !sn || !dataset.isImage() ? null
         : operatorNorm ? "operator norm" : "reshaped kernel");
     json.put("discriminator_width", dataset.isImage() ? width : null);
+    json.put("protocol", dataset.isImage() ? null : protocol);
+    json.put("ring_radius", dataset == Dataset.RING ? ringRadius : null);
+    json.put("mode_std", dataset.isImage() ? null : modeStd);
     json.put("setting", setting.name());
     json.put("learning_rate", lr());
     json.put("learning_rate_decay", learningRateDecay ? "linear to 0" : null);
@@ -359,8 +385,8 @@ public final class GanExample implements Callable<Integer> {
 
     MixtureTask(Random random) {
       this.mixture = dataset == Dataset.RING
-          ? Mixture2D.ring(ringRadius, modeStd != null ? modeStd : 0.01)
-          : Mixture2D.grid(modeStd != null ? modeStd : 0.05);
+          ? Mixture2D.ring(ringRadius, modeStd)
+          : Mixture2D.grid(modeStd);
       this.random = random;
     }
 
@@ -390,8 +416,9 @@ public final class GanExample implements Callable<Integer> {
     public void finish(GanTrainer trainer, Map<String, Object> json) throws IOException {
       INDArray samples = trainer.sample(evalSamples);
       Metrics2D metrics = Metrics2D.of(samples, mixture);
-      Charts.scatter(String.format("%s, %s GAN, setting %s: %d/%d modes, %.1f%% high-quality",
-              mixture.name(), sn ? "SN" : "plain", setting, metrics.modesCovered, metrics.modes,
+      Charts.scatter(String.format("%s, %s GAN, lr %s%s, %d steps: %d/%d modes, %.1f%% "
+              + "high-quality", mixture.name(), sn ? "SN" : "plain", lr(),
+              learningRateDecay ? " decaying" : "", steps, metrics.modesCovered, metrics.modes,
               100 * metrics.highQualityFraction),
           samples.castTo(DataType.DOUBLE).toDoubleMatrix(), mixture.modes(),
           mixture.radius() * 1.5, new File(out, "samples.png"));
