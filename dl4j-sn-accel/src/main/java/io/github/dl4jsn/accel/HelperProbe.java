@@ -145,19 +145,15 @@ public final class HelperProbe {
   }
 
   private static void setHelper(Layer layer, LayerHelper helper) {
-    for (Class<?> c = layer.getClass(); c != null; c = c.getSuperclass()) {
-      try {
-        Field f = c.getDeclaredField("helper");
-        f.setAccessible(true);
-        f.set(layer, helper);
-        return;
-      } catch (NoSuchFieldException e) {
-        // look in the superclass
-      } catch (IllegalAccessException e) {
-        throw new IllegalStateException("Cannot set the helper of " + layer.getClass(), e);
-      }
+    Field f = HelperReport.layerField(layer, "helper");
+    if (f == null) {
+      throw new IllegalStateException("No helper field in " + layer.getClass().getName());
     }
-    throw new IllegalStateException("No helper field in " + layer.getClass().getName());
+    try {
+      f.set(layer, helper);
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException("Cannot set the helper of " + layer.getClass(), e);
+    }
   }
 
   /** DL4J's oneDNN convolution helper, counting. */

@@ -254,17 +254,25 @@ public final class HelperReport {
   }
 
   private static int helperFailures(Layer l) {
+    Field f = layerField(l, "helperCountFail");
+    try {
+      return f == null ? 0 : f.getInt(l);
+    } catch (IllegalAccessException e) {
+      return 0;
+    }
+  }
+
+  /** The field DL4J's layer class or one of its superclasses declares, made accessible, or null. */
+  static Field layerField(Layer l, String name) {
     for (Class<?> c = l.getClass(); c != null; c = c.getSuperclass()) {
       try {
-        Field f = c.getDeclaredField("helperCountFail");
+        Field f = c.getDeclaredField(name);
         f.setAccessible(true);
-        return f.getInt(l);
+        return f;
       } catch (NoSuchFieldException e) {
         // look in the superclass
-      } catch (IllegalAccessException e) {
-        return 0;
       }
     }
-    return 0;
+    return null;
   }
 }
