@@ -208,17 +208,9 @@ class GpuEnvironmentTest {
   }
 
   /** A helper with DL4J 1.0.0-M1.1's constructor, which HelperUtils 1.0.0-M2.1 cannot call. */
-  public static class DataTypeHelper implements LayerHelper {
-    public DataTypeHelper(DataType dataType) {}
-
-    @Override
-    public Map<String, Long> helperMemoryUse() {
-      return Map.of();
-    }
-
-    @Override
-    public boolean checkSupported() {
-      return true;
+  public static class DataTypeHelper extends VarargsHelper {
+    public DataTypeHelper(DataType dataType) {
+      super(dataType);
     }
   }
 
