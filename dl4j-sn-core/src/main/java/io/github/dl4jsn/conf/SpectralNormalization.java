@@ -20,7 +20,12 @@ import org.deeplearning4j.nn.api.layers.RecurrentLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CenterLossOutputLayer;
+import org.deeplearning4j.nn.conf.layers.Convolution3D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Deconvolution3D;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
 import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -37,6 +42,7 @@ import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.params.LSTMParamInitializer;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
+import org.deeplearning4j.nn.params.SeparableConvolutionParamInitializer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -92,6 +98,12 @@ public class SpectralNormalization extends BaseWrapperLayer {
   public static final double DEFAULT_COEFFICIENT = 1.0;
   /** Default clip-only mode: off. */
   public static final boolean DEFAULT_CLIP_ONLY = false;
+
+  /** The convolutions that {@link Builder#operatorNorm()} applies to. */
+  private static final List<Class<? extends Layer>> OPERATOR_NORM_TYPES = List.of(
+      ConvolutionLayer.class, Convolution1DLayer.class, Deconvolution2D.class,
+      DepthwiseConvolution2D.class, SeparableConvolution2D.class, Convolution3D.class,
+      Deconvolution3D.class);
 
   /** Prefix of the left singular vector's parameter key. */
   public static final String U_PREFIX = "u";
@@ -289,17 +301,13 @@ public class SpectralNormalization extends BaseWrapperLayer {
    */
   public List<NormalizedWeight> normalizedWeights() {
     validateInner(describe());
-    List<NormalizedWeight> all = weightsOf(underlying);
-    if (operatorNorm) {
-      return List.of(operatorWeight(all.get(0)));
-    }
-    if (normalize == null) {
-      return all;
-    }
     List<NormalizedWeight> chosen = new ArrayList<>();
-    for (NormalizedWeight nw : all) {
-      if (normalize.contains(nw.key())) {
-        chosen.add(nw);
+    for (NormalizedWeight nw : weightsOf(underlying)) {
+      if (normalize == null || normalize.contains(nw.key())) {
+        // Operator-norm mode: the convolution's weight W by the operator norm; a separable
+        // convolution's pointwise pW stays sigma(M), which is its 1x1 operator's norm exactly.
+        boolean operator = operatorNorm && nw.key().equals(DefaultParamInitializer.WEIGHT_KEY);
+        chosen.add(operator ? operatorWeight(nw) : nw);
       }
     }
     return chosen;
@@ -312,7 +320,8 @@ public class SpectralNormalization extends BaseWrapperLayer {
   public static List<NormalizedWeight> weightsOf(Layer l) {
     Class<?> type = l.getClass();
     String w = DefaultParamInitializer.WEIGHT_KEY;
-    if (type == DenseLayer.class || type == OutputLayer.class || type == RnnOutputLayer.class) {
+    if (type == DenseLayer.class || type == OutputLayer.class || type == RnnOutputLayer.class
+        || type == CenterLossOutputLayer.class) {
       FeedForwardLayer f = (FeedForwardLayer) l;
       return List.of(
           new NormalizedWeight(w, WeightLayout.DENSE, new long[] {f.getNIn(), f.getNOut()}));
@@ -351,6 +360,27 @@ public class SpectralNormalization extends BaseWrapperLayer {
           new NormalizedWeight(
               w, WeightLayout.DECONV, new long[] {c.getNIn(), c.getNOut(), k[0], k[1]}));
     }
+    if (type == DepthwiseConvolution2D.class) {
+      long m = ((DepthwiseConvolution2D) c).getDepthMultiplier();
+      return List.of(
+          new NormalizedWeight(w, WeightLayout.DEPTHWISE, new long[] {k[0], k[1], c.getNIn(), m}));
+    }
+    if (type == SeparableConvolution2D.class) {
+      long m = ((SeparableConvolution2D) c).getDepthMultiplier();
+      return List.of(
+          new NormalizedWeight(
+              w, WeightLayout.SEPARABLE_DEPTHWISE, new long[] {m, c.getNIn(), k[0], k[1]}),
+          new NormalizedWeight(SeparableConvolutionParamInitializer.POINT_WISE_WEIGHT_KEY,
+              WeightLayout.CONV, new long[] {c.getNOut(), m * c.getNIn(), 1, 1}));
+    }
+    if (type == Convolution3D.class) {
+      return List.of(new NormalizedWeight(
+          w, WeightLayout.CONV, new long[] {c.getNOut(), c.getNIn(), k[0], k[1], k[2]}));
+    }
+    if (type == Deconvolution3D.class) {
+      return List.of(new NormalizedWeight(
+          w, WeightLayout.DECONV3D, new long[] {k[0], k[1], k[2], c.getNOut(), c.getNIn()}));
+    }
     return List.of(
         new NormalizedWeight(
             w, WeightLayout.CONV, new long[] {c.getNOut(), c.getNIn(), k[0], k[1]}));
@@ -363,7 +393,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
           + "convolution sees: call setInputType on the network configuration, or give it with "
           + "SpectralNormalization.Builder.operatorNorm(InputType)");
     }
-    InputType out = underlying.getOutputType(-1, operatorNormInputType);
+    InputType out = operatorProbe().getOutputType(-1, operatorNormInputType);
     long[] in = operatorNormInputType.getShape(true);
     long[] o = out.getShape(true);
     in[0] = 1;
@@ -378,11 +408,51 @@ public class SpectralNormalization extends BaseWrapperLayer {
     return w.asOperator(o, in);
   }
 
+  /**
+   * Operator-norm mode: the convolution whose operator normalizes W, the inner layer itself, or for
+   * a SeparableConvolution2D the DepthwiseConvolution2D of its depthwise step (the pointwise step
+   * is normalized by its own matrix).
+   */
+  public ConvolutionLayer operatorProbe() {
+    if (!(underlying instanceof SeparableConvolution2D)) {
+      return (ConvolutionLayer) underlying;
+    }
+    SeparableConvolution2D s = (SeparableConvolution2D) underlying;
+    DepthwiseConvolution2D d = new DepthwiseConvolution2D.Builder()
+        .kernelSize(s.getKernelSize())
+        .stride(s.getStride())
+        .padding(s.getPadding())
+        .dilation(s.getDilation())
+        .convolutionMode(s.getConvolutionMode())
+        .depthMultiplier(s.getDepthMultiplier())
+        .dataFormat(s.getCnn2dDataFormat())
+        .nIn(s.getNIn())
+        .nOut(s.getNIn() * s.getDepthMultiplier())
+        .hasBias(false)
+        .build();
+    d.setLayerName(s.getLayerName());
+    return d;
+  }
+
+  /**
+   * Operator-norm mode: how W maps to {@link #operatorProbe()}'s weight, {@code
+   * W.permute(...)}, or null where the probe is the inner layer.
+   */
+  private int[] operatorProbePermutation() {
+    // SeparableConvolution2D's depthwise W is [m, nIn, kH, kW]; DepthwiseConvolution2D's is
+    // [kH, kW, nIn, m], as the separable layer itself permutes it for libnd4j.
+    return underlying instanceof SeparableConvolution2D ? new int[] {2, 3, 1, 0} : null;
+  }
+
   /** The keys this layer normalizes by default, for a supported inner layer: W, or W and RW. */
   public static List<String> defaultKeys(Layer inner) {
     Class<?> type = inner.getClass();
     if (type == LSTM.class || type == GravesLSTM.class || type == SimpleRnn.class) {
       return List.of(DefaultParamInitializer.WEIGHT_KEY, LSTMParamInitializer.RECURRENT_WEIGHT_KEY);
+    }
+    if (type == SeparableConvolution2D.class) {
+      return List.of(SeparableConvolutionParamInitializer.DEPTH_WISE_WEIGHT_KEY,
+          SeparableConvolutionParamInitializer.POINT_WISE_WEIGHT_KEY);
     }
     return List.of(DefaultParamInitializer.WEIGHT_KEY);
   }
@@ -396,6 +466,11 @@ public class SpectralNormalization extends BaseWrapperLayer {
         ConvolutionLayer.class,
         Convolution1DLayer.class,
         Deconvolution2D.class,
+        DepthwiseConvolution2D.class,
+        SeparableConvolution2D.class,
+        Convolution3D.class,
+        Deconvolution3D.class,
+        CenterLossOutputLayer.class,
         EmbeddingLayer.class,
         EmbeddingSequenceLayer.class,
         LSTM.class,
@@ -428,11 +503,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
           name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
               + coefficient);
     }
-    if (operatorNorm && !(underlying instanceof ConvolutionLayer
-        && List.of(ConvolutionLayer.class, Convolution1DLayer.class, Deconvolution2D.class)
-            .contains(underlying.getClass()))) {
-      throw new DL4JInvalidConfigException(name + ": operatorNorm applies to ConvolutionLayer, "
-          + "Convolution1DLayer and Deconvolution2D, not " + underlying.getClass().getSimpleName());
+    if (operatorNorm && !OPERATOR_NORM_TYPES.contains(underlying.getClass())) {
+      throw new DL4JInvalidConfigException(name + ": operatorNorm applies to "
+          + simpleNames(OPERATOR_NORM_TYPES) + ", not " + underlying.getClass().getSimpleName());
     }
     if (normalize != null) {
       List<String> available = defaultKeys(underlying);
@@ -477,8 +550,12 @@ public class SpectralNormalization extends BaseWrapperLayer {
   }
 
   private static String supportedNames() {
+    return simpleNames(supportedLayerTypes());
+  }
+
+  private static String simpleNames(List<Class<? extends Layer>> types) {
     StringBuilder sb = new StringBuilder();
-    for (Class<? extends Layer> c : supportedLayerTypes()) {
+    for (Class<? extends Layer> c : types) {
       if (sb.length() > 0) {
         sb.append(", ");
       }
@@ -510,9 +587,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
       NormalizedWeight nw, NeuralNetConfiguration conf, char order, DataType dataType,
       INDArray output) {
     if (nw.isOperatorNorm()) {
-      return new ConvOperatorNormCore((ConvolutionLayer) underlying, innerConfiguration(conf),
-          nw.shape(), order, nw.vShape(), nw.uShape(), dataType, eps, coefficient, clipOnly,
-          output);
+      return new ConvOperatorNormCore(operatorProbe(), innerConfiguration(conf), nw.shape(),
+          operatorProbePermutation(), order, nw.vShape(), nw.uShape(), dataType, eps, coefficient,
+          clipOnly, output);
     }
     return SpectralNormCore.create(
         nw.layout(), nw.shape(), order, dataType, eps, coefficient, clipOnly, output);
@@ -535,7 +612,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
       DataType networkDataType) {
     validate("layer " + layerIndex + " (" + describe() + ")");
     SpectralNormParamInitializer init = SpectralNormParamInitializer.getInstance();
-    long innerCount = underlying.initializer().numParams(underlying);
+    long innerCount = SpectralNormParamInitializer.innerParamCount(underlying);
     INDArray flat = layerParamsView.reshape(layerParamsView.length());
     NeuralNetConfiguration innerConf = innerConfiguration(conf);
     org.deeplearning4j.nn.api.Layer inner =

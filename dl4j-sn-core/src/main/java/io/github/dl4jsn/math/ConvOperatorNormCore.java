@@ -42,6 +42,11 @@ public final class ConvOperatorNormCore implements NormEstimator {
 
   private final Layer probe;
   private final long[] weightShape;
+  /** The probe's weight is the layer's weight permuted by this (null: the same layout). */
+  private final int[] probePermutation;
+  /** The inverse of {@link #probePermutation}, and the probe's weight shape. */
+  private final int[] inversePermutation;
+  private final long[] probeWeightShape;
   private final long[] inputShape;
   private final long[] outputShape;
   private final double eps;
@@ -62,18 +67,23 @@ public final class ConvOperatorNormCore implements NormEstimator {
   private boolean gateOpen = true;
 
   /**
-   * @param conv the convolution's configuration (ConvolutionLayer, Convolution1DLayer or
-   *     Deconvolution2D), nIn and nOut set
+   * @param conv the convolution whose operator is normalized (ConvolutionLayer,
+   *     Convolution1DLayer, Deconvolution2D, DepthwiseConvolution2D, Convolution3D,
+   *     Deconvolution3D; for SeparableConvolution2D, the DepthwiseConvolution2D of its depthwise
+   *     step), nIn and nOut set
    * @param conf a network-level configuration to instantiate the private copy with
    * @param weightShape the weight parameter's shape
    * @param inputShape one input feature map with a batch dimension of 1, in the layer's format
    * @param outputShape one output feature map with a batch dimension of 1
+   * @param probePermutation how the weight maps to {@code conv}'s weight, {@code
+   *     weight.permute(probePermutation)}; null where it is conv's own weight
    * @param output where to write W_SN (a buffer of the weight's shape and order), or null
    */
   public ConvOperatorNormCore(
       ConvolutionLayer conv,
       NeuralNetConfiguration conf,
       long[] weightShape,
+      int[] probePermutation,
       char order,
       long[] inputShape,
       long[] outputShape,
@@ -83,6 +93,15 @@ public final class ConvOperatorNormCore implements NormEstimator {
       boolean clipOnly,
       INDArray output) {
     this.weightShape = weightShape.clone();
+    this.probePermutation = probePermutation == null ? null : probePermutation.clone();
+    this.inversePermutation = probePermutation == null ? null : new int[probePermutation.length];
+    this.probeWeightShape = weightShape.clone();
+    if (probePermutation != null) {
+      for (int i = 0; i < probePermutation.length; i++) {
+        inversePermutation[probePermutation[i]] = i;
+        probeWeightShape[i] = weightShape[probePermutation[i]];
+      }
+    }
     this.inputShape = inputShape.clone();
     this.outputShape = outputShape.clone();
     this.tiny = SpectralNormCore.smallestNormal(dataType);
@@ -178,7 +197,11 @@ public final class ConvOperatorNormCore implements NormEstimator {
       if (gateOpen) {
         double inner = g.mul(weightSn).sumNumber().doubleValue();
         adjoint(v, u); // leaves dsigma/dK, the weight gradient for input v and upstream u
-        g.subi(lastWeightGradient.reshape('c', weightShape).mul(inner / coefficient));
+        INDArray dSigma = lastWeightGradient.reshape('c', probeWeightShape);
+        if (inversePermutation != null) {
+          dSigma = dSigma.permute(inversePermutation);
+        }
+        g.subi(dSigma.mul(inner / coefficient));
       }
       g.divi(divisor);
     }
@@ -223,7 +246,7 @@ public final class ConvOperatorNormCore implements NormEstimator {
 
   /** Points the private copy's weight at the live weight array (no copy). */
   private void useWeight(INDArray weight) {
-    probe.paramTable().put("W", weight);
+    probe.paramTable().put("W", probePermutation == null ? weight : weight.permute(probePermutation));
   }
 
   /** conv(x) for one feature map (a fresh array, outside workspaces). */

@@ -33,7 +33,25 @@ public enum WeightLayout {
    * Transposed convolution: W is [nIn, nOut, kH, kW] ('c'); M = permute(1, 0, 2, 3).reshape(nOut,
    * -1), PyTorch's ConvTranspose2d with dim 1.
    */
-  DECONV;
+  DECONV,
+  /**
+   * Depthwise convolution ({@code DepthwiseConvolution2D}): W is [kH, kW, nIn, m] ('c'), m the
+   * depth multiplier; output channel {@code c m + j} is input channel c convolved with kernel
+   * {@code W[:, :, c, j]}. M = permute(2, 3, 0, 1).reshape(nIn m, kH kW): PyTorch's {@code
+   * Conv2d(groups=nIn)} weight [nIn m, 1, kH, kW] with dim 0, one matrix for all channels.
+   */
+  DEPTHWISE,
+  /**
+   * The depthwise weight of {@code SeparableConvolution2D}: W is [m, nIn, kH, kW] ('c'); M =
+   * permute(1, 0, 2, 3).reshape(nIn m, kH kW), the same matrix as {@link #DEPTHWISE}.
+   */
+  SEPARABLE_DEPTHWISE,
+  /**
+   * 3-D transposed convolution ({@code Deconvolution3D}): W is [kD, kH, kW, nOut, nIn] ('c'); M =
+   * permute(3, 4, 0, 1, 2).reshape(nOut, nIn kD kH kW), PyTorch's ConvTranspose3d [in, out, kD,
+   * kH, kW] with dim 1.
+   */
+  DECONV3D;
 
   /** The row count h of M (the length of u) for a weight of this shape. */
   public long rows(long[] shape) {
@@ -43,8 +61,42 @@ public enum WeightLayout {
         return shape[1];
       case DECONV:
         return shape[1];
+      case DEPTHWISE:
+        return shape[2] * shape[3];
+      case SEPARABLE_DEPTHWISE:
+        return shape[0] * shape[1];
+      case DECONV3D:
+        return shape[3];
       default:
         return shape[0];
+    }
+  }
+
+  /**
+   * The kernel taps of one output element per input channel (1 for dense and embedding weights):
+   * how many input positions one weight entry can reach, the factor {@code sqrt(taps)} between
+   * sigma(M) and the convolution's operator-norm bound.
+   */
+  public long kernelTaps(long[] shape) {
+    switch (this) {
+      case DENSE:
+      case EMBEDDING:
+        return 1;
+      case CONV1D_NCW:
+        return shape[2];
+      case DEPTHWISE:
+        return shape[0] * shape[1];
+      case SEPARABLE_DEPTHWISE:
+      case DECONV:
+        return shape[2] * shape[3];
+      case DECONV3D:
+        return shape[0] * shape[1] * shape[2];
+      default:
+        long taps = 1;
+        for (int i = 2; i < shape.length; i++) {
+          taps *= shape[i];
+        }
+        return taps;
     }
   }
 
@@ -59,7 +111,7 @@ public enum WeightLayout {
 
   /** Whether M is available as a strided 2-D view of W; the others need a permuted copy. */
   public boolean hasMatrixView() {
-    return this != DECONV && this != CONV1D_NCW;
+    return this == DENSE || this == EMBEDDING || this == CONV;
   }
 
   /**
@@ -73,6 +125,12 @@ public enum WeightLayout {
         return weightShaped.permute(1, 0, 2, 3);
       case CONV1D_NCW:
         return weightShaped.reshape('c', s[2], s[1], s[0]).permute(2, 1, 0);
+      case DEPTHWISE:
+        return weightShaped.permute(2, 3, 0, 1);
+      case SEPARABLE_DEPTHWISE:
+        return weightShaped.permute(1, 0, 2, 3);
+      case DECONV3D:
+        return weightShaped.permute(3, 4, 0, 1, 2);
       default:
         throw new UnsupportedOperationException(this + " has a matrix view");
     }
@@ -80,7 +138,7 @@ public enum WeightLayout {
 
   /**
    * The 2-D view of a weight-shaped array that the maths works on: M itself, or M<sup>T</sup> for
-   * DENSE (see {@link #viewIsTransposed()}). Not available for DECONV and CONV1D_NCW.
+   * DENSE (see {@link #viewIsTransposed()}). Only for the layouts where {@link #hasMatrixView()}.
    */
   public INDArray matrixView(INDArray weightShaped, long h, long w) {
     switch (this) {

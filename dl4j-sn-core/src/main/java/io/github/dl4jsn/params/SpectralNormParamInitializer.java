@@ -49,11 +49,22 @@ public final class SpectralNormParamInitializer implements ParamInitializer {
     return numParams(conf.getLayer());
   }
 
+  /**
+   * The inner layer's parameter count, asked through a network-level configuration: DL4J M2.1's
+   * {@code CenterLossParamInitializer} overrides only that overload, and its {@code
+   * numParams(Layer)} leaves out the centers.
+   */
+  public static long innerParamCount(Layer inner) {
+    NeuralNetConfiguration conf = new NeuralNetConfiguration();
+    conf.setLayer(inner);
+    return inner.initializer().numParams(conf);
+  }
+
   @Override
   public long numParams(Layer layer) {
     SpectralNormalization sn = sn(layer);
     Layer inner = sn.getUnderlying();
-    long n = inner.initializer().numParams(inner);
+    long n = innerParamCount(inner);
     for (NormalizedWeight nw : sn.normalizedWeights()) {
       n += nw.rows() + nw.cols();
     }
@@ -109,7 +120,7 @@ public final class SpectralNormParamInitializer implements ParamInitializer {
     SpectralNormalization sn = sn(conf.getLayer());
     Layer inner = sn.getUnderlying();
     INDArray flat = paramsView.reshape(paramsView.length());
-    long innerCount = inner.initializer().numParams(inner);
+    long innerCount = innerParamCount(inner);
     NeuralNetConfiguration innerConf = sn.innerConfiguration(conf);
     Map<String, INDArray> out = Collections.synchronizedMap(new LinkedHashMap<>());
     out.putAll(inner.initializer().init(innerConf, range(flat, 0, innerCount), initializeParams));
@@ -129,7 +140,7 @@ public final class SpectralNormParamInitializer implements ParamInitializer {
     SpectralNormalization sn = sn(conf.getLayer());
     Layer inner = sn.getUnderlying();
     INDArray flat = gradientView.reshape(gradientView.length());
-    long innerCount = inner.initializer().numParams(inner);
+    long innerCount = innerParamCount(inner);
     Map<String, INDArray> out = new LinkedHashMap<>();
     out.putAll(
         inner.initializer()

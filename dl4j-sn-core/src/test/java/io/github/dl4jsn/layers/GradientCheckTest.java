@@ -11,9 +11,13 @@ import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CenterLossOutputLayer;
 import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
+import org.deeplearning4j.nn.conf.layers.Convolution3D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
+import org.deeplearning4j.nn.conf.layers.Deconvolution3D;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
@@ -21,6 +25,7 @@ import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -146,7 +151,53 @@ class GradientCheckTest {
                 .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
                 .layer(softmaxOut(5, 3)).build(),
             Nd4j.createFromArray(new double[][] {{0, 1, 2}, {3, 4, 5}, {5, 0, 2}, {1, 1, 4}}),
-            oneHotLabels(4, 3)));
+            oneHotLabels(4, 3)),
+        new Net(
+            "DepthwiseConvolution2D",
+            sn -> base()
+                .layer(sn.apply(new DepthwiseConvolution2D.Builder(2, 3).depthMultiplier(2)
+                    .build()))
+                .layer(softmaxOut(3)).setInputType(InputType.convolutional(4, 5, 2)).build(),
+            Nd4j.rand(DataType.DOUBLE, 3, 2, 4, 5),
+            oneHotLabels(3, 3)),
+        new Net(
+            "SeparableConvolution2D",
+            sn -> base()
+                .layer(sn.apply(new SeparableConvolution2D.Builder(3, 3).depthMultiplier(2)
+                    .nOut(3).build()))
+                .layer(softmaxOut(3)).setInputType(InputType.convolutional(5, 5, 2)).build(),
+            Nd4j.rand(DataType.DOUBLE, 3, 2, 5, 5),
+            oneHotLabels(3, 3)),
+        new Net(
+            "Convolution3D",
+            sn -> base()
+                .layer(sn.apply(new Convolution3D.Builder().kernelSize(2, 2, 3).nOut(3)
+                    .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Truncate)
+                    .build()))
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
+                .layer(softmaxOut(3, 3))
+                .setInputType(InputType.convolutional3D(3, 3, 4, 2)).build(),
+            Nd4j.rand(DataType.DOUBLE, 3, 2, 3, 3, 4),
+            oneHotLabels(3, 3)),
+        new Net(
+            "Deconvolution3D",
+            sn -> base()
+                .layer(sn.apply(new Deconvolution3D.Builder().kernelSize(2, 2, 2).nOut(2)
+                    .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Truncate)
+                    .build()))
+                .layer(softmaxOut(3))
+                .setInputType(InputType.convolutional3D(2, 2, 3, 3)).build(),
+            Nd4j.rand(DataType.DOUBLE, 3, 3, 2, 2, 3),
+            oneHotLabels(3, 3)),
+        new Net(
+            "CenterLossOutputLayer",
+            sn -> base().layer(new DenseLayer.Builder().nIn(4).nOut(5).build())
+                .layer(sn.apply(new CenterLossOutputLayer.Builder(LossFunction.MCXENT).nOut(3)
+                    .activation(Activation.SOFTMAX).lambda(0.5).alpha(1.0)
+                    .gradientCheck(true).build()))
+                .setInputType(InputType.feedForward(4)).build(),
+            Nd4j.rand(DataType.DOUBLE, 6, 4),
+            oneHotLabels(6, 3)));
   }
 
   static Stream<Arguments> networksAndIterations() {
