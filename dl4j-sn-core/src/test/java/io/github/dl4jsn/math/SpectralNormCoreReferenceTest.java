@@ -93,6 +93,26 @@ class SpectralNormCoreReferenceTest {
 
   @ParameterizedTest(name = "{0}, host scalars {1}")
   @MethodSource("cases")
+  void depthwiseCasesDoubleAsSeparableConvolutionDepthwiseWeights(Case c, boolean host) {
+    if (!c.module().equals("depthwise_conv2d")) {
+      return;
+    }
+    // SeparableConvolution2D holds the same kernel as [m, C, kH, kW]; M is the same matrix.
+    INDArray weight = c.toDl4jSeparableDepthwise(c.tensor("W"));
+    SpectralNormCore core = coreFor(c, WeightLayout.SEPARABLE_DEPTHWISE, weight, host);
+    core.powerIterate(weight, 5);
+    INDArray weightSn = core.normalize(weight, true);
+    INDArray gradient = c.toDl4jSeparableDepthwise(c.tensor("G"));
+    core.correctGradient(gradient);
+    Result r = c.after(5);
+    assertClose("u", core.u(), r.tensor("u_after"), TOL);
+    assertClose("v", core.v(), r.tensor("v_after"), TOL);
+    assertClose("W_sn", weightSn, c.toDl4jSeparableDepthwise(r.tensor("W_sn")), TOL);
+    assertClose("dL/dW", gradient, c.toDl4jSeparableDepthwise(r.tensor("grad_W")), TOL);
+  }
+
+  @ParameterizedTest(name = "{0}, host scalars {1}")
+  @MethodSource("cases")
   void gradientIsOrthogonalToTheWeight(Case c, boolean host) {
     INDArray weight = c.toDl4j(c.tensor("W"));
     SpectralNormCore core = coreFor(c, c.layout(), weight, host);

@@ -23,20 +23,30 @@ public final class ReferenceCases {
 
   private ReferenceCases() {}
 
+  /**
+   * The files: the shared PyTorch cases (dense, conv2d, convtranspose2d), and those made by {@code
+   * scripts/make-reference-cases.py} (conv3d, convtranspose3d, depthwise conv2d, pointwise).
+   */
+  static final List<String> FILES =
+      List.of("/reference/reference_cases.json", "/reference/reference_cases_more.json");
+
   /** All cases, loaded once. */
   public static synchronized List<Case> all() {
     if (cases == null) {
-      try (InputStream in =
-          ReferenceCases.class.getResourceAsStream("/reference/reference_cases.json")) {
-        JsonNode root = new ObjectMapper().readTree(in);
-        List<Case> list = new ArrayList<>();
-        for (JsonNode c : root.get("cases")) {
-          list.add(new Case(c));
+      List<Case> list = new ArrayList<>();
+      for (String file : FILES) {
+        try (InputStream in = ReferenceCases.class.getResourceAsStream(file)) {
+          if (in == null) {
+            throw new IllegalStateException("missing test resource " + file);
+          }
+          for (JsonNode c : new ObjectMapper().readTree(in).get("cases")) {
+            list.add(new Case(c));
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
-        cases = list;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
       }
+      cases = list;
     }
     return cases;
   }
@@ -53,9 +63,17 @@ public final class ReferenceCases {
       return node.get("name").asText();
     }
 
-    /** "linear", "conv2d" or "convtranspose2d". */
+    /**
+     * "linear", "conv2d", "convtranspose2d", "conv3d", "convtranspose3d" or "depthwise_conv2d"
+     * (Conv2d with groups = in_channels).
+     */
     public String module() {
       return node.get("module").asText();
+    }
+
+    /** PyTorch's dim: the axis of W that becomes M's rows. */
+    public int dim() {
+      return node.get("dim").asInt();
     }
 
     /** The DL4J layout of the case's weight, in {@link #toDl4j} form. */
@@ -64,10 +82,31 @@ public final class ReferenceCases {
         case "linear":
           return WeightLayout.DENSE;
         case "conv2d":
+        case "conv3d":
           return WeightLayout.CONV;
-        default:
+        case "convtranspose2d":
           return WeightLayout.DECONV;
+        case "convtranspose3d":
+          return WeightLayout.DECONV3D;
+        case "depthwise_conv2d":
+          return WeightLayout.DEPTHWISE;
+        default:
+          throw new IllegalArgumentException("unknown module " + module());
       }
+    }
+
+    /** M as PyTorch builds it: W.permute(dim, other axes in order).reshape(h, -1). */
+    public INDArray torchMatrix() {
+      INDArray w = tensor("W");
+      int[] perm = new int[w.rank()];
+      perm[0] = dim();
+      for (int i = 0, j = 1; i < w.rank(); i++) {
+        if (i != dim()) {
+          perm[j++] = i;
+        }
+      }
+      long h = w.size(dim());
+      return w.permute(perm).dup('c').reshape('c', h, w.length() / h);
     }
 
     public long[] weightShape() {
@@ -104,13 +143,36 @@ public final class ReferenceCases {
 
     /**
      * A weight-shaped PyTorch tensor in the DL4J layout of the twin layer: Linear [out, in] becomes
-     * Dense [nIn, nOut] 'f'; conv and transposed conv keep their layout in 'c' order.
+     * Dense [nIn, nOut] 'f'; ConvTranspose3d [in, out, kD, kH, kW] becomes Deconvolution3D's [kD,
+     * kH, kW, nOut, nIn]; depthwise Conv2d [C m, 1, kH, kW] becomes DepthwiseConvolution2D's [kH,
+     * kW, C, m]; the other convolutions keep their layout, in 'c' order.
      */
     public INDArray toDl4j(INDArray torchWeightShaped) {
-      if (module().equals("linear")) {
-        return torchWeightShaped.transpose().dup('f');
+      switch (module()) {
+        case "linear":
+          return torchWeightShaped.transpose().dup('f');
+        case "convtranspose3d":
+          return torchWeightShaped.permute(2, 3, 4, 1, 0).dup('c');
+        case "depthwise_conv2d":
+          return channelsByMultiplier(torchWeightShaped).permute(2, 3, 0, 1).dup('c');
+        default:
+          return torchWeightShaped.dup('c');
       }
-      return torchWeightShaped.dup('c');
+    }
+
+    /**
+     * A depthwise case's tensor as SeparableConvolution2D's depthwise weight [m, C, kH, kW]
+     * (layout {@link WeightLayout#SEPARABLE_DEPTHWISE}).
+     */
+    public INDArray toDl4jSeparableDepthwise(INDArray torchWeightShaped) {
+      return channelsByMultiplier(torchWeightShaped).permute(1, 0, 2, 3).dup('c');
+    }
+
+    /** [C m, 1, kH, kW] as [C, m, kH, kW]: output channel c m + j is (c, j). */
+    private INDArray channelsByMultiplier(INDArray t) {
+      long c = node.get("in_channels").asLong();
+      long m = node.get("depth_multiplier").asLong();
+      return t.dup('c').reshape('c', c, m, t.size(2), t.size(3));
     }
 
     @Override
