@@ -19,7 +19,11 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Convolution3D;
 import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
+import org.deeplearning4j.nn.conf.layers.Deconvolution3D;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -97,7 +101,22 @@ class ConvOperatorNormTest {
                 .nOut(3).build(), InputType.convolutional(4, 4, 2)),
         new Case("deconv 3->2 4x4 s1 Same",
             new Deconvolution2D.Builder(4, 4).stride(1, 1).convolutionMode(ConvolutionMode.Same)
-                .nOut(2).build(), InputType.convolutional(4, 4, 3)));
+                .nOut(2).build(), InputType.convolutional(4, 4, 3)),
+        new Case("depthwise 2->4 3x3 s1 Same",
+            new DepthwiseConvolution2D.Builder(3, 3).depthMultiplier(2)
+                .convolutionMode(ConvolutionMode.Same).build(), InputType.convolutional(5, 5, 2)),
+        new Case("depthwise 3->3 2x3 s2 Truncate",
+            new DepthwiseConvolution2D.Builder(2, 3).stride(2, 2).depthMultiplier(1)
+                .convolutionMode(ConvolutionMode.Truncate).build(),
+            InputType.convolutional(6, 7, 3)),
+        new Case("conv3d 2->2 2x2x2 s1 Same",
+            new Convolution3D.Builder().kernelSize(2, 2, 2).nOut(2)
+                .convolutionMode(ConvolutionMode.Same).build(),
+            InputType.convolutional3D(Convolution3D.DataFormat.NCDHW, 3, 3, 3, 2)),
+        new Case("deconv3d 2->2 2x2x2 s2 Truncate",
+            new Deconvolution3D.Builder().kernelSize(2, 2, 2).stride(2, 2, 2).nOut(2)
+                .convolutionMode(ConvolutionMode.Truncate).build(),
+            InputType.convolutional3D(Convolution3D.DataFormat.NCDHW, 2, 2, 2, 2)));
   }
 
   static MultiLayerConfiguration network(Layer conv, InputType input) {
@@ -164,8 +183,8 @@ class ConvOperatorNormTest {
     NormalizedWeight nw = SpectralNormalization.weightsOf(
         layer.getSpectralNormConfig().getUnderlying()).get(0);
     double reshaped = ExactSigma.of(nw.layout().matrix(w));
-    long[] ks = nw.shape();
-    assertThat(exact).isLessThanOrEqualTo(Math.sqrt(ks[2] * ks[3]) * reshaped * (1 + 1e-9));
+    long taps = nw.layout().kernelTaps(nw.shape());
+    assertThat(exact).isLessThanOrEqualTo(Math.sqrt(taps) * reshaped * (1 + 1e-9));
   }
 
   @Test
@@ -202,7 +221,8 @@ class ConvOperatorNormTest {
   /** Same-mode, strided, Conv1D and transposed cases with one power iteration; one with none. */
   static Stream<Arguments> gradientCases() {
     Stream<Arguments> one = cases()
-        .filter(c -> c.name.contains("Same") || c.name.startsWith("deconv"))
+        .filter(c -> c.name.contains("Same") || c.name.startsWith("deconv")
+            || c.name.contains("3d"))
         .map(c -> Arguments.of(c, 1));
     return Stream.concat(one, Stream.of(Arguments.of(cases().skip(2).findFirst().orElseThrow(), 0)));
   }
@@ -224,6 +244,56 @@ class ConvOperatorNormTest {
         .print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
         .excludeParams(vectors));
     assertThat(ok).as(c.name).isTrue();
+  }
+
+  /**
+   * SeparableConvolution2D in operator-norm mode: its depthwise step W by the operator norm of
+   * that step (a DepthwiseConvolution2D on the input map), its pointwise step pW by sigma of its
+   * matrix, which is the 1x1 convolution's operator norm exactly; so the layer's operator norm is
+   * at most 1, checked on the dense matrix of the whole layer.
+   */
+  @Test
+  void separableConvolutionNormalizesBothStepsAndTheLayerByOne() {
+    SeparableConvolution2D sep = new SeparableConvolution2D.Builder(3, 3).depthMultiplier(2)
+        .stride(1, 1).convolutionMode(ConvolutionMode.Same).nOut(3).build();
+    InputType input = InputType.convolutional(4, 4, 2);
+    MultiLayerNetwork net = new MultiLayerNetwork(network(operator(sep, 300, 1), input));
+    net.init();
+    SpectralNormLayer layer = (SpectralNormLayer) net.getLayer(0);
+    assertThat(layer.normalizedKeys()).containsExactly("W", "pW");
+    SpectralNormalization conf = layer.getSpectralNormConfig();
+    // The depthwise step as its own layer: W [m, nIn, kH, kW] is the probe's [kH, kW, nIn, m].
+    INDArray w = layer.getInnerLayer().getParam("W");
+    INDArray depthwise = denseOperatorTransposed(conf.operatorProbe(), input,
+        w.permute(2, 3, 1, 0).dup('c'));
+    double exact = ExactSigma.of(depthwise);
+    assertThat(layer.sigma("W").getDouble()).isCloseTo(exact, within(1e-6 * exact));
+    INDArray pw = layer.getInnerLayer().getParam("pW");
+    double pointwise = ExactSigma.of(pw.reshape('c', 3, 4));
+    assertThat(layer.sigma("pW").getDouble()).isCloseTo(pointwise, within(1e-6 * pointwise));
+    // The whole layer with W_SN and pW_SN: operator norm at most 1.
+    SeparableConvolution2D plain = (SeparableConvolution2D) sep.clone();
+    plain.setHasBias(false);
+    plain.setActivationFn(Activation.IDENTITY.getActivationFunction());
+    MultiLayerNetwork whole = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+        .dataType(DataType.DOUBLE).list().layer(plain).setInputType(input).build());
+    whole.init();
+    whole.getLayer(0).setParam("W", layer.normalizedWeight("W"));
+    whole.getLayer(0).setParam("pW", layer.normalizedWeight("pW"));
+    INDArray basis = Nd4j.eye(32).castTo(DataType.DOUBLE).reshape('c', 32, 2, 4, 4);
+    INDArray out = whole.output(basis);
+    double layerNorm = ExactSigma.of(out.reshape('c', 32, out.length() / 32));
+    assertThat(layerNorm).isLessThanOrEqualTo(1 + 1e-6).isGreaterThan(0.2);
+    // Its gradient, through both steps' corrections.
+    MultiLayerNetwork check = new MultiLayerNetwork(network(operator(sep, 5, 1), input));
+    check.init();
+    boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig()
+        .net(check).input(Nd4j.rand(DataType.DOUBLE, 3, 2, 4, 4))
+        .labels(Nd4j.createFromArray(new double[][] {{1, 0}, {0, 1}, {1, 0}}))
+        .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-10)
+        .print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
+        .excludeParams(new TreeSet<>(Set.of("0_uW", "0_vW", "0_upW", "0_vpW"))));
+    assertThat(ok).isTrue();
   }
 
   @Test
