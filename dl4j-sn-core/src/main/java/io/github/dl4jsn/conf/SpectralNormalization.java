@@ -155,6 +155,17 @@ public class SpectralNormalization extends BaseWrapperLayer {
   }
 
   /**
+   * Wraps a DL4J layer written in SameDiff (LocallyConnected1D/2D, SelfAttentionLayer,
+   * LearnedSelfAttentionLayer, RecurrentAttentionLayer) with spectral normalization of its linear
+   * weights and default settings; see {@link SameDiffSpectralNormalization}. For options, use
+   * {@link Builder#buildSameDiff()}.
+   */
+  public static SameDiffSpectralNormalization wrapSameDiff(
+      org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer inner) {
+    return new Builder(inner).buildSameDiff();
+  }
+
+  /**
    * Wraps a recurrent layer (LSTM, GravesLSTM, SimpleRnn) with spectral normalization of W and RW
    * and default settings, in the form that also works inside {@code Bidirectional} and {@code
    * LastTimeStep}; see {@link RecurrentSpectralNormalization}.
@@ -536,6 +547,11 @@ public class SpectralNormalization extends BaseWrapperLayer {
           name + ": the inner layer is already spectrally normalized; wrap it only once");
     }
     if (!supportedLayerTypes().contains(underlying.getClass())) {
+      if (SameDiffSpectralNormalization.supportedLayerTypes().contains(underlying.getClass())) {
+        throw new DL4JInvalidConfigException(name + ": " + underlying.getClass().getSimpleName()
+            + " is written in SameDiff; wrap it with SpectralNormalization.wrapSameDiff(layer) "
+            + "or Builder.buildSameDiff() (SpectralNorm.applyTo picks the right one)");
+      }
       if (underlying instanceof NoParamLayer
           || underlying instanceof org.deeplearning4j.nn.conf.layers.DropoutLayer
           || underlying instanceof org.deeplearning4j.nn.conf.layers.LossLayer) {
@@ -816,6 +832,31 @@ public class SpectralNormalization extends BaseWrapperLayer {
      */
     public SpectralNormalization build() {
       return new SpectralNormalization(this);
+    }
+
+    /**
+     * Builds the configuration of a layer written in SameDiff (LocallyConnected1D/2D and the
+     * attention layers); see {@link SameDiffSpectralNormalization}.
+     *
+     * @throws DL4JInvalidConfigException for another inner layer type, operator-norm mode, or an
+     *     out-of-range option; the message names the layer and the value
+     */
+    public SameDiffSpectralNormalization buildSameDiff() {
+      if (!(inner instanceof org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer)) {
+        throw new DL4JInvalidConfigException("SpectralNormalization("
+            + (inner == null ? "null" : inner.getClass().getSimpleName()) + "): buildSameDiff() "
+            + "takes a layer written in SameDiff; use build() for this one");
+      }
+      SpectralNormalization options = new SpectralNormalization();
+      options.setPowerIterations(powerIterations);
+      options.setEps(eps);
+      options.setWarmupIterations(warmupIterations);
+      options.setCoefficient(coefficient);
+      options.setClipOnly(clipOnly);
+      options.setNormalize(normalize);
+      options.setOperatorNorm(operatorNorm);
+      return new SameDiffSpectralNormalization(
+          (org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) inner, options);
     }
 
     /**

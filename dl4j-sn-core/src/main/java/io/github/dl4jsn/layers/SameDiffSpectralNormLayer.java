@@ -1,0 +1,129 @@
+package io.github.dl4jsn.layers;
+
+import io.github.dl4jsn.conf.SameDiffSpectralNormalization;
+import io.github.dl4jsn.conf.SameDiffSpectralNormalization.Target;
+import io.github.dl4jsn.math.SpectralNormCore;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The implementation of {@link SameDiffSpectralNormalization}: DL4J's SameDiff layer, plus the
+ * power iteration of every normalized weight, once per training iteration on the first
+ * training-mode use (forward or backprop), on the parameter arrays in place; inference never
+ * iterates.
+ */
+public class SameDiffSpectralNormLayer extends org.deeplearning4j.nn.layers.samediff.SameDiffLayer {
+
+  /** A weight's core, bound to the parameter arrays it iterates on. */
+  private static final class Bound {
+    final Target target;
+    final SpectralNormCore core;
+    final INDArray weight;
+    final INDArray u;
+    final INDArray v;
+
+    Bound(Target target, SpectralNormCore core, INDArray weight, INDArray u, INDArray v) {
+      this.target = target;
+      this.core = core;
+      this.weight = weight;
+      this.u = u;
+      this.v = v;
+    }
+  }
+
+  private final List<Bound> bound = new ArrayList<>();
+  private int iteratedAt = Integer.MIN_VALUE;
+
+  public SameDiffSpectralNormLayer(NeuralNetConfiguration conf, DataType dataType) {
+    super(conf, dataType);
+  }
+
+  /** The configuration of this layer. */
+  public SameDiffSpectralNormalization getSpectralNormConfig() {
+    return (SameDiffSpectralNormalization) conf().getLayer();
+  }
+
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    if (training) {
+      iterateOnce();
+    }
+    return super.activate(training, workspaceMgr);
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon,
+      LayerWorkspaceMgr workspaceMgr) {
+    iterateOnce();
+    return super.backpropGradient(epsilon, workspaceMgr);
+  }
+
+  /** Runs this iteration's power iterations unless they have run. */
+  private void iterateOnce() {
+    SameDiffSpectralNormalization sn = getSpectralNormConfig();
+    if (sn.getPowerIterations() == 0 || iteratedAt == getIterationCount()) {
+      return;
+    }
+    try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+      for (Bound b : cores()) {
+        b.core.renormalizeU();
+        b.core.powerIterate(SameDiffSpectralNormalization.matrix(b.target, b.weight),
+            sn.getPowerIterations());
+      }
+    }
+    iteratedAt = getIterationCount();
+  }
+
+  /** The cores, bound to the live parameter arrays (rebound if the views were replaced). */
+  private List<Bound> cores() {
+    Map<String, INDArray> table = paramTable();
+    boolean stale = bound.isEmpty();
+    for (Bound b : bound) {
+      stale |= b.weight != table.get(b.target.key()) || b.u != table.get(b.target.uKey())
+          || b.v != table.get(b.target.vKey());
+    }
+    if (stale) {
+      bound.clear();
+      SameDiffSpectralNormalization sn = getSpectralNormConfig();
+      for (Target t : sn.targets()) {
+        INDArray w = table.get(t.key());
+        SpectralNormCore core = sn.core(t, w.dataType());
+        core.bind(table.get(t.uKey()), table.get(t.vKey()));
+        bound.add(new Bound(t, core, w, table.get(t.uKey()), table.get(t.vKey())));
+      }
+    }
+    return bound;
+  }
+
+  /** The normalized keys, e.g. [Wq, Wk, Wv, Wo]. */
+  public List<String> normalizedKeys() {
+    List<String> keys = new ArrayList<>();
+    for (Target t : getSpectralNormConfig().targets()) {
+      keys.add(t.key());
+    }
+    return keys;
+  }
+
+  /** The sigma estimate {@code u^T M v} of each normalized weight, as inference uses it. */
+  public Map<String, Double> sigmas() {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (Bound b : cores()) {
+      INDArray m = SameDiffSpectralNormalization.matrix(b.target, b.weight);
+      INDArray mt = b.target.layout() == io.github.dl4jsn.math.WeightLayout.DENSE
+          ? m.transpose() : m;
+      out.put(b.target.key(),
+          b.u.mmul(mt).mmul(b.v.transpose()).getDouble(0));
+    }
+    return out;
+  }
+}
