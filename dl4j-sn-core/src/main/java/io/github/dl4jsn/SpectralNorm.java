@@ -1,11 +1,17 @@
 package io.github.dl4jsn;
 
+import io.github.dl4jsn.ApplyReport.Outcome;
+import io.github.dl4jsn.conf.RecurrentSpectralNormalization;
+import io.github.dl4jsn.conf.SameDiffSpectralNormalization;
 import io.github.dl4jsn.conf.SpectralNormalization;
 import io.github.dl4jsn.inspect.Lipschitz;
 import io.github.dl4jsn.layers.SpectralNormLayer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.deeplearning4j.exception.DL4JInvalidConfigException;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -21,35 +27,46 @@ import org.deeplearning4j.nn.layers.recurrent.BidirectionalLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Whole-network operations: wrap every supported layer of an existing configuration, read sigma
  * per layer (estimated and exact), and bake a trained network into a plain one for deployment.
  */
 public final class SpectralNorm {
+  private static final Logger log = LoggerFactory.getLogger(SpectralNorm.class);
+
   private SpectralNorm() {}
 
   /** Whether {@link #applyTo} wraps a layer by default: a supported type, not wrapped already. */
   public static boolean isNormalizable(Layer layer) {
-    return layer != null && SpectralNormalization.supportedLayerTypes().contains(layer.getClass());
+    if (layer == null) {
+      return false;
+    }
+    if (SameDiffSpectralNormalization.supportedLayerTypes().contains(layer.getClass())) {
+      return !SameDiffSpectralNormalization.weightsOf(
+          (org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) layer).isEmpty();
+    }
+    return SpectralNormalization.supportedLayerTypes().contains(layer.getClass());
   }
 
-  /** A copy of the configuration with every normalizable layer wrapped with default SN. */
+  /**
+   * A copy of the configuration with every normalizable layer wrapped with default SN; logs the
+   * {@link ApplyReport} (a warning for each layer with weights left alone).
+   */
   public static MultiLayerConfiguration applyTo(MultiLayerConfiguration conf) {
     return applyTo(conf, l -> true);
   }
 
   /**
    * A copy of the configuration in which every normalizable layer that {@code pick} accepts is
-   * wrapped with default spectral normalization; the original is not changed.
+   * wrapped with default spectral normalization; the original is not changed. Logs the {@link
+   * ApplyReport}; {@link #apply} returns it.
    */
   public static MultiLayerConfiguration applyTo(
       MultiLayerConfiguration conf, Predicate<Layer> pick) {
-    MultiLayerConfiguration copy = conf.clone();
-    for (NeuralNetConfiguration layerConf : copy.getConfs()) {
-      wrapIfPicked(layerConf, pick);
-    }
-    return copy;
+    return logged(apply(conf, pick, false)).configuration();
   }
 
   /** A copy of the configuration with every normalizable layer wrapped with default SN. */
@@ -60,49 +77,211 @@ public final class SpectralNorm {
   /** As {@link #applyTo(MultiLayerConfiguration, Predicate)}, for a ComputationGraph. */
   public static ComputationGraphConfiguration applyTo(
       ComputationGraphConfiguration conf, Predicate<Layer> pick) {
-    ComputationGraphConfiguration copy = conf.clone();
-    for (GraphVertex v : copy.getVertices().values()) {
-      if (v instanceof LayerVertex) {
-        wrapIfPicked(((LayerVertex) v).getLayerConf(), pick);
-      }
-    }
-    return copy;
+    return logged(apply(conf, pick, false)).configuration();
   }
 
-  private static void wrapIfPicked(NeuralNetConfiguration layerConf, Predicate<Layer> pick) {
-    Layer wrapped = wrapped(layerConf.getLayer(), pick);
-    if (wrapped != null) {
-      layerConf.setLayer(wrapped);
+  /** A configuration with spectral normalization applied, and what was done to each layer. */
+  public static final class Applied<T> {
+    private final T configuration;
+    private final ApplyReport report;
+
+    Applied(T configuration, ApplyReport report) {
+      this.configuration = configuration;
+      this.report = report;
+    }
+
+    /** The new configuration (the original is not changed). */
+    public T configuration() {
+      return configuration;
+    }
+
+    /** Which layers were wrapped, which were left alone, and why. */
+    public ApplyReport report() {
+      return report;
     }
   }
 
   /**
-   * The spectrally normalized form of a layer configuration, or null to leave it: a supported
-   * layer is wrapped; a Bidirectional or LastTimeStep of a supported recurrent layer keeps its
-   * wrapper around {@link SpectralNormalization#wrapRecurrent} of the recurrent layer.
+   * As {@link #applyTo(MultiLayerConfiguration, Predicate)}, returning the {@link ApplyReport}.
+   *
+   * @param strict if true, fail instead of skipping a layer that has weights this library cannot
+   *     normalize (an unsupported type, or inside a wrapper it cannot enter); layers that {@code
+   *     pick} rejects are the caller's choice and never fail
+   * @throws DL4JInvalidConfigException in strict mode, naming every such layer and why
    */
-  private static Layer wrapped(Layer layer, Predicate<Layer> pick) {
-    if (isNormalizable(layer) && pick.test(layer)) {
-      return SpectralNormalization.wrap(layer);
+  public static Applied<MultiLayerConfiguration> apply(
+      MultiLayerConfiguration conf, Predicate<Layer> pick, boolean strict) {
+    MultiLayerConfiguration copy = conf.clone();
+    List<ApplyReport.Entry> entries = new ArrayList<>();
+    List<NeuralNetConfiguration> confs = copy.getConfs();
+    for (int i = 0; i < confs.size(); i++) {
+      NeuralNetConfiguration layerConf = confs.get(i);
+      String name = layerConf.getLayer().getLayerName();
+      String where = "layer " + i + (name == null ? "" : " '" + name + "'");
+      layerConf.setLayer(wrap(layerConf.getLayer(), pick, where, entries));
+    }
+    return checked(new Applied<>(copy, new ApplyReport(entries)), strict);
+  }
+
+  /** As {@link #apply(MultiLayerConfiguration, Predicate, boolean)}, for a ComputationGraph. */
+  public static Applied<ComputationGraphConfiguration> apply(
+      ComputationGraphConfiguration conf, Predicate<Layer> pick, boolean strict) {
+    ComputationGraphConfiguration copy = conf.clone();
+    List<ApplyReport.Entry> entries = new ArrayList<>();
+    for (Map.Entry<String, GraphVertex> v : copy.getVertices().entrySet()) {
+      if (v.getValue() instanceof LayerVertex) {
+        NeuralNetConfiguration layerConf = ((LayerVertex) v.getValue()).getLayerConf();
+        layerConf.setLayer(
+            wrap(layerConf.getLayer(), pick, "vertex '" + v.getKey() + "'", entries));
+      }
+    }
+    return checked(new Applied<>(copy, new ApplyReport(entries)), strict);
+  }
+
+  private static <T> Applied<T> checked(Applied<T> applied, boolean strict) {
+    List<ApplyReport.Entry> left = applied.report().weightsLeftAlone();
+    if (strict && !left.isEmpty()) {
+      StringBuilder sb = new StringBuilder("SpectralNorm.apply (strict): " + left.size()
+          + " layer(s) with weights cannot be spectrally normalized; exclude them with the "
+          + "predicate to proceed:");
+      for (ApplyReport.Entry e : left) {
+        sb.append("\n  ").append(e);
+      }
+      throw new DL4JInvalidConfigException(sb.toString());
+    }
+    return applied;
+  }
+
+  private static <T> Applied<T> logged(Applied<T> applied) {
+    log.info("SpectralNorm.applyTo: {}", applied.report().summary());
+    for (ApplyReport.Entry e : applied.report().weightsLeftAlone()) {
+      log.warn("SpectralNorm.applyTo left weights unnormalized: {}", e);
+    }
+    return applied;
+  }
+
+  /**
+   * The spectrally normalized form of a layer configuration (or the layer itself), with its line
+   * of the report: a supported layer is wrapped; a Bidirectional or LastTimeStep of a supported
+   * recurrent layer keeps its wrapper around {@link SpectralNormalization#wrapRecurrent} of the
+   * recurrent layer; DL4J's SameDiff layers get {@link SpectralNormalization#wrapSameDiff}.
+   */
+  private static Layer wrap(Layer layer, Predicate<Layer> pick, String where,
+      List<ApplyReport.Entry> out) {
+    String type = layer.getClass().getSimpleName();
+    if (layer instanceof SpectralNormalization || layer instanceof RecurrentSpectralNormalization
+        || layer instanceof SameDiffSpectralNormalization) {
+      out.add(entry(where, type, Outcome.ALREADY_WRAPPED, List.of(), ""));
+      return layer;
+    }
+    if (SameDiffSpectralNormalization.supportedLayerTypes().contains(layer.getClass())) {
+      if (!isNormalizable(layer)) {
+        out.add(entry(where, type, Outcome.NO_WEIGHTS, List.of(),
+            "projectInput is false: no projection weights"));
+        return layer;
+      }
+      return picked(layer, layer, pick, where, type, out,
+          () -> SpectralNormalization.wrapSameDiff(
+              (org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) layer));
+    }
+    if (isNormalizable(layer)) {
+      return picked(layer, layer, pick, where, type, out, () -> SpectralNormalization.wrap(layer));
+    }
+    if (layer instanceof Bidirectional || layer instanceof LastTimeStep) {
+      Layer inner = layer instanceof Bidirectional
+          ? ((Bidirectional) layer).getFwd()
+          : ((LastTimeStep) layer).getUnderlying();
+      String full = type + "(" + inner.getClass().getSimpleName() + ")";
+      if (isNormalizable(inner)) {
+        return picked(inner, layer, pick, where, full, out, () -> {
+          Layer sn = SpectralNormalization.wrapRecurrent(inner);
+          Layer w = layer instanceof Bidirectional
+              ? new Bidirectional(((Bidirectional) layer).getMode(), sn)
+              : new LastTimeStep(sn);
+          w.setLayerName(layer.getLayerName());
+          return w;
+        });
+      }
+    }
+    Layer inner = innerOf(layer);
+    if (inner != null) {
+      String full = type + "(" + inner.getClass().getSimpleName() + ")";
+      List<String> keys = weightKeys(inner);
+      out.add(keys.isEmpty()
+          ? entry(where, full, Outcome.NO_WEIGHTS, List.of(), "")
+          : !pick.test(layer)
+          ? entry(where, full, Outcome.EXCLUDED_BY_PREDICATE, keys, "excluded by the predicate")
+          : entry(where, full, Outcome.INSIDE_WRAPPER, keys, "SpectralNorm cannot enter " + type
+              + (layer instanceof FrozenLayer
+                  || layer instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop
+                  ? " (frozen weights do not train; wrap the layer before freezing it)"
+                  : "; wrap the whole " + type + " instead, where DL4J allows it")));
+      return layer;
+    }
+    List<String> keys = weightKeys(layer);
+    out.add(keys.isEmpty()
+        ? entry(where, type, Outcome.NO_WEIGHTS, List.of(), "")
+        : !pick.test(layer)
+        ? entry(where, type, Outcome.EXCLUDED_BY_PREDICATE, keys, "excluded by the predicate")
+        : entry(where, type, Outcome.UNSUPPORTED_TYPE, keys, "no spectral normalization for "
+            + type + (layer instanceof org.deeplearning4j.nn.conf.layers.PReLULayer
+                ? " (its weight is a per-unit slope, not a linear map)" : "")));
+    return layer;
+  }
+
+  /**
+   * Wraps {@code layer} (via {@code wrapper}) if the predicate accepts it; {@code original} is the
+   * configuration entry to keep otherwise (the layer, or the DL4J wrapper around it).
+   */
+  private static Layer picked(Layer layer, Layer original, Predicate<Layer> pick, String where,
+      String type, List<ApplyReport.Entry> out, java.util.function.Supplier<Layer> wrapper) {
+    List<String> keys = defaultKeys(layer);
+    if (!pick.test(layer)) {
+      out.add(entry(where, type, Outcome.EXCLUDED_BY_PREDICATE, keys, "excluded by the predicate"));
+      return original;
+    }
+    out.add(entry(where, type, Outcome.WRAPPED, keys, ""));
+    return wrapper.get();
+  }
+
+  private static List<String> defaultKeys(Layer layer) {
+    if (layer instanceof org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) {
+      return SameDiffSpectralNormalization.defaultKeys(
+          (org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) layer);
+    }
+    return SpectralNormalization.defaultKeys(layer);
+  }
+
+  /** The layer inside a DL4J wrapper (TimeDistributed, MaskZeroLayer, frozen, ...), or null. */
+  private static Layer innerOf(Layer layer) {
+    if (layer instanceof BaseWrapperLayer) {
+      return ((BaseWrapperLayer) layer).getUnderlying();
+    }
+    if (layer instanceof FrozenLayer) {
+      return ((FrozenLayer) layer).getLayer();
     }
     if (layer instanceof Bidirectional) {
-      Bidirectional b = (Bidirectional) layer;
-      if (isNormalizable(b.getFwd()) && pick.test(b.getFwd())) {
-        Bidirectional out =
-            new Bidirectional(b.getMode(), SpectralNormalization.wrapRecurrent(b.getFwd()));
-        out.setLayerName(b.getLayerName());
-        return out;
-      }
+      return ((Bidirectional) layer).getFwd();
     }
     if (layer instanceof LastTimeStep) {
-      Layer inner = ((LastTimeStep) layer).getUnderlying();
-      if (isNormalizable(inner) && pick.test(inner)) {
-        LastTimeStep out = new LastTimeStep(SpectralNormalization.wrapRecurrent(inner));
-        out.setLayerName(layer.getLayerName());
-        return out;
-      }
+      return ((LastTimeStep) layer).getUnderlying();
     }
     return null;
+  }
+
+  /** A layer's weight keys by DL4J's own initializer (not biases or per-channel scales). */
+  private static List<String> weightKeys(Layer layer) {
+    try {
+      return new ArrayList<>(layer.initializer().weightKeys(layer));
+    } catch (RuntimeException e) {
+      // Sizes not yet known, or a custom initializer that cannot tell.
+      return List.of("(unknown: " + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  private static ApplyReport.Entry entry(String where, String type, Outcome outcome,
+      List<String> weights, String reason) {
+    return new ApplyReport.Entry(where, type, outcome, weights, reason);
   }
 
   /**

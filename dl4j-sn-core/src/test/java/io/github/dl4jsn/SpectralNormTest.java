@@ -1,5 +1,15 @@
 package io.github.dl4jsn;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import io.github.dl4jsn.ApplyReport.Outcome;
+import io.github.dl4jsn.conf.SameDiffSpectralNormalization;
+import org.deeplearning4j.exception.DL4JInvalidConfigException;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.PReLULayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -73,6 +83,82 @@ class SpectralNormTest {
     MultiLayerNetwork net = new MultiLayerNetwork(wrapped);
     net.init();
     net.fit(Nd4j.rand(DataType.FLOAT, 4, 1, 8, 8), Nd4j.eye(2).repeat(0, 2).castTo(DataType.FLOAT));
+  }
+
+  /** A configuration with one layer of each kind of outcome, for the report. */
+  static MultiLayerConfiguration everyOutcome() {
+    return new NeuralNetConfiguration.Builder().list()
+        .layer(new DenseLayer.Builder().nOut(6).name("dense").build())
+        .layer(new PReLULayer.Builder().inputShape(6).name("prelu").build())
+        .layer(new FrozenLayer(new DenseLayer.Builder().nOut(6).name("frozen").build()))
+        .layer(SpectralNormalization.wrap(new DenseLayer.Builder().nOut(6).name("done").build()))
+        .layer(new DenseLayer.Builder().nOut(6).name("skipped").build())
+        .layer(new ActivationLayer.Builder().activation(Activation.TANH).name("act").build())
+        .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(2).name("out")
+            .activation(Activation.SOFTMAX).build())
+        .setInputType(InputType.feedForward(4))
+        .build();
+  }
+
+  @Test
+  void applyReportSaysWhichLayersWereWrappedWhichWereLeftAloneAndWhy() {
+    SpectralNorm.Applied<MultiLayerConfiguration> applied = SpectralNorm.apply(everyOutcome(),
+        l -> !"skipped".equals(l.getLayerName()), false);
+    ApplyReport report = applied.report();
+    assertThat(report.entries()).extracting(ApplyReport.Entry::outcome).containsExactly(
+        Outcome.WRAPPED, Outcome.UNSUPPORTED_TYPE, Outcome.INSIDE_WRAPPER,
+        Outcome.ALREADY_WRAPPED, Outcome.EXCLUDED_BY_PREDICATE, Outcome.NO_WEIGHTS,
+        Outcome.WRAPPED);
+    assertThat(report.entries().get(1).toString())
+        .contains("layer 1 'prelu'", "PReLULayer", "[W]", "per-unit slope");
+    assertThat(report.entries().get(2).toString())
+        .contains("FrozenLayer(DenseLayer)", "frozen weights do not train");
+    assertThat(report.weightsLeftAlone()).extracting(ApplyReport.Entry::layer)
+        .containsExactly("layer 1 'prelu'", "layer 2 'layer2'");
+    assertThat(report.summary()).startsWith("wrapped 2 of 7 layers");
+    MultiLayerConfiguration wrapped = applied.configuration();
+    assertThat(wrapped.getConf(0).getLayer()).isInstanceOf(SpectralNormalization.class);
+    assertThat(wrapped.getConf(1).getLayer()).isInstanceOf(PReLULayer.class);
+    assertThat(wrapped.getConf(4).getLayer()).isInstanceOf(DenseLayer.class);
+    assertThat(wrapped.getConf(6).getLayer()).isInstanceOf(SpectralNormalization.class);
+  }
+
+  @Test
+  void strictApplyRefusesWeightsItCannotNormalizeUnlessThePredicateExcludesThem() {
+    assertThatThrownBy(() -> SpectralNorm.apply(everyOutcome(), l -> true, true))
+        .isInstanceOf(DL4JInvalidConfigException.class)
+        .hasMessageContaining("2 layer(s)").hasMessageContaining("'prelu'")
+        .hasMessageContaining("FrozenLayer(DenseLayer)");
+    SpectralNorm.Applied<MultiLayerConfiguration> applied = SpectralNorm.apply(everyOutcome(),
+        l -> !(l instanceof PReLULayer || l instanceof FrozenLayer), true);
+    assertThat(applied.report().weightsLeftAlone()).isEmpty();
+    assertThat(applied.report().with(Outcome.EXCLUDED_BY_PREDICATE)).hasSize(2);
+    MultiLayerNetwork net = new MultiLayerNetwork(applied.configuration());
+    net.init();
+    assertThat(net.output(Nd4j.rand(DataType.FLOAT, 3, 4)).isMatrix()).isTrue();
+  }
+
+  @Test
+  void applyToWrapsDl4jSameDiffLayersWithTheSameDiffWrapper() {
+    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().list()
+        .layer(new SelfAttentionLayer.Builder().nOut(4).nHeads(2).headSize(2).projectInput(true)
+            .build())
+        .layer(new SelfAttentionLayer.Builder().nHeads(1).projectInput(false).build())
+        .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
+        .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(2)
+            .activation(Activation.SOFTMAX).build())
+        .setInputType(InputType.recurrent(4, 5))
+        .build();
+    SpectralNorm.Applied<MultiLayerConfiguration> applied = SpectralNorm.apply(conf, l -> true,
+        true);
+    assertThat(applied.configuration().getConf(0).getLayer())
+        .isInstanceOf(SameDiffSpectralNormalization.class);
+    assertThat(applied.report().entries().get(0).weights())
+        .containsExactly("Wq", "Wk", "Wv", "Wo");
+    assertThat(applied.report().entries().get(1).outcome()).isEqualTo(Outcome.NO_WEIGHTS);
+    MultiLayerNetwork net = new MultiLayerNetwork(applied.configuration());
+    net.init();
+    net.fit(Nd4j.rand(DataType.FLOAT, 3, 4, 5), Nd4j.eye(2).getRows(0, 1, 0));
   }
 
   @Test
