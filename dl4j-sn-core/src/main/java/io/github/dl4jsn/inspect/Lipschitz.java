@@ -1,9 +1,9 @@
 package io.github.dl4jsn.inspect;
 
 import io.github.dl4jsn.conf.NormalizedWeight;
+import io.github.dl4jsn.conf.SameDiffSpectralNormalization;
 import io.github.dl4jsn.conf.SpectralNormalization;
 import io.github.dl4jsn.layers.SpectralNormLayer;
-import io.github.dl4jsn.math.WeightLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.api.Model;
@@ -17,6 +17,9 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.LocallyConnected1D;
+import org.deeplearning4j.nn.conf.layers.LocallyConnected2D;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.Subsampling1DLayer;
@@ -55,14 +58,19 @@ import org.nd4j.linalg.activations.impl.ActivationTanH;
  * chain (one input, one output, every vertex with one input). Per layer:
  *
  * <ul>
- *   <li>weight layers (Dense, Output, RnnOutput, Embedding, EmbeddingSequence, with or without
- *       SN): the largest singular value of the weight matrix the layer uses (W_SN for SN layers),
- *       computed exactly by SVD, not the power-iteration estimate;
- *   <li>convolutions (Convolution, Convolution1D, Deconvolution2D): that matrix's largest singular
- *       value times {@code sqrt(kH kW)}: each input element enters at most {@code kH kW} windows,
- *       so {@code ||conv(x)||^2 <= sigma^2 kH kW ||x||^2} for any stride, padding and dilation. The
- *       true operator norm of a convolution is often much lower (see the convolution operator-norm
- *       issue); the bound is safe, not tight;
+ *   <li>weight layers (Dense, Output, RnnOutput, CenterLossOutput, Embedding, EmbeddingSequence,
+ *       with or without SN): the largest singular value of the weight matrix the layer uses (W_SN
+ *       for SN layers), computed exactly by SVD, not the power-iteration estimate;
+ *   <li>convolutions (Convolution, Convolution1D, Deconvolution2D, DepthwiseConvolution2D,
+ *       Convolution3D, Deconvolution3D): that matrix's largest singular value times {@code
+ *       sqrt(taps)}, {@code taps} the kernel's spatial size ({@code kH kW}, {@code kD kH kW}): each
+ *       input element enters at most {@code taps} windows, so {@code ||conv(x)||^2 <= sigma^2 taps
+ *       ||x||^2} for any stride, padding and dilation (for a depthwise convolution each channel's
+ *       kernel matrix has sigma at most sigma(M)). The true operator norm is often much lower; the
+ *       bound is safe, not tight. In operator-norm mode, the operator norm itself. A
+ *       SeparableConvolution2D multiplies its depthwise and pointwise factors;
+ *   <li>DL4J's SameDiff layers are rejected by name: attention is not globally Lipschitz (Kim et
+ *       al., ICML 2021), and locally connected layers are not covered;
  *   <li>activations, by the largest slope: identity, ReLU, ReLU6, tanh, hard tanh, rectified tanh,
  *       softplus, softsign, softmax 1; sigmoid 1/4; hard sigmoid 1/5; leaky ReLU and RReLU {@code
  *       max(1, |alpha|)}; ELU {@code max(1, alpha)}; SELU 1.7581; swish 1.0998; GELU 1.1290; mish
@@ -188,23 +196,49 @@ public final class Lipschitz {
       SpectralNormLayer sn = (SpectralNormLayer) impl;
       Layer inner = sn.getSpectralNormConfig().getUnderlying();
       requireFeedForward(name, inner);
-      NormalizedWeight w = sn.getSpectralNormConfig().normalizedWeights().get(0);
-      double sigma = sn.exactSigma(w.key());
-      if (w.isOperatorNorm()) {
-        // Already the convolution's operator norm: no kernel-spread factor.
-        return weighted(name, "operator norm(W_SN)", sigma, WeightLayout.DENSE, w.shape(), inner);
+      // Every weight of the layer in turn (a separable convolution's depthwise and pointwise
+      // steps multiply): W_SN where normalized, W itself otherwise.
+      List<String> normalized = sn.normalizedKeys();
+      double value = 1;
+      StringBuilder what = new StringBuilder();
+      for (NormalizedWeight w : sn.getSpectralNormConfig().normalizedWeights()) {
+        double sigma = sn.exactSigma(w.key());
+        String label = (w.isOperatorNorm() ? "operator norm(" : "sigma(") + w.key() + "_SN)";
+        // An operator norm needs no kernel-spread factor.
+        long taps = w.isOperatorNorm() ? 1 : w.layout().kernelTaps(w.shape());
+        value *= spread(what, label, sigma, taps);
       }
-      return weighted(name, "sigma(W_SN)", sigma, w.layout(), w.shape(), inner);
+      for (NormalizedWeight w : SpectralNormalization.weightsOf(inner)) {
+        if (!normalized.contains(w.key())) {
+          double sigma = SingularValues.largest(
+              w.layout().matrix(sn.getInnerLayer().getParam(w.key())));
+          value *= spread(what, "sigma(" + w.key() + ")", sigma, w.layout().kernelTaps(w.shape()));
+        }
+      }
+      return activated(name, what, value, inner);
     }
     requireFeedForward(name, conf);
+    if (conf instanceof SameDiffSpectralNormalization || conf instanceof SameDiffLayer) {
+      Layer inner = conf instanceof SameDiffSpectralNormalization
+          ? ((SameDiffSpectralNormalization) conf).getUnderlying() : conf;
+      String why = inner instanceof LocallyConnected1D || inner instanceof LocallyConnected2D
+          ? "its weights differ per position; bound it by hand from sigma(M) and the overlap"
+          : "dot-product attention is not globally Lipschitz (Kim et al., ICML 2021)";
+      throw new IllegalArgumentException(name + ": the Lipschitz bound does not cover "
+          + inner.getClass().getSimpleName() + ": " + why);
+    }
     List<NormalizedWeight> weights =
         SpectralNormalization.supportedLayerTypes().contains(conf.getClass())
             ? SpectralNormalization.weightsOf(conf)
             : List.of();
     if (!weights.isEmpty()) {
-      NormalizedWeight w = weights.get(0);
-      double sigma = SingularValues.largest(w.layout().matrix(impl.getParam(w.key())));
-      return weighted(name, "sigma(W)", sigma, w.layout(), w.shape(), conf);
+      double value = 1;
+      StringBuilder what = new StringBuilder();
+      for (NormalizedWeight w : weights) {
+        double sigma = SingularValues.largest(w.layout().matrix(impl.getParam(w.key())));
+        value *= spread(what, "sigma(" + w.key() + ")", sigma, w.layout().kernelTaps(w.shape()));
+      }
+      return activated(name, what, value, conf);
     }
     if (conf instanceof ActivationLayer) {
       IActivation a = ((ActivationLayer) conf).getActivationFn();
@@ -247,22 +281,30 @@ public final class Lipschitz {
     }
   }
 
-  private static Factor weighted(
-      String name, String label, double sigma, WeightLayout layout, long[] shape, Layer conf) {
-    double spread = 1;
-    String what = label + " " + round(sigma);
-    if (layout == WeightLayout.CONV || layout == WeightLayout.CONV1D_NCW
-        || layout == WeightLayout.DECONV) {
-      double kernel = (double) shape[2] * shape[3];
-      spread = Math.sqrt(kernel);
-      what += " x sqrt(" + (long) kernel + " kernel taps)";
+  /**
+   * Appends one weight's factor to {@code what} and returns it: sigma, times {@code sqrt(taps)}
+   * for a convolution's reshaped kernel (each input element reaches at most {@code taps} outputs
+   * per output channel, for any stride, padding and dilation).
+   */
+  private static double spread(StringBuilder what, String label, double sigma, long taps) {
+    if (what.length() > 0) {
+      what.append(" x ");
     }
+    what.append(label).append(' ').append(round(sigma));
+    if (taps > 1) {
+      what.append(" x sqrt(").append(taps).append(" kernel taps)");
+    }
+    return sigma * Math.sqrt(taps);
+  }
+
+  /** A weighted layer's factor: its weights' factor times its activation's largest slope. */
+  private static Factor activated(String name, StringBuilder what, double value, Layer conf) {
     IActivation a = conf instanceof BaseLayer ? ((BaseLayer) conf).getActivationFn() : null;
     double act = a == null ? 1 : activation(name, a);
     if (a != null) {
-      what += " x " + describe(a);
+      what.append(" x ").append(describe(a));
     }
-    return new Factor(name, what, sigma * spread * act);
+    return new Factor(name, what.toString(), value * act);
   }
 
   private static Factor batchNorm(

@@ -4,6 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.layers.Convolution3D;
+import org.deeplearning4j.nn.conf.layers.Deconvolution3D;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.LocallyConnected2D;
+import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import io.github.dl4jsn.SpectralNorm;
 import io.github.dl4jsn.conf.SpectralNormalization;
 import io.github.dl4jsn.testutil.ExactSigma;
@@ -106,6 +118,58 @@ class LipschitzTest {
     assertThat(maxRatio(net, 72, 20)).isLessThanOrEqualTo(bound).isGreaterThan(0);
   }
 
+  static Stream<Arguments> newConvolutions() {
+    InputType image = InputType.convolutional(5, 5, 2);
+    InputType volume = InputType.convolutional3D(Convolution3D.DataFormat.NCDHW, 3, 3, 3, 2);
+    return Stream.of(
+        Arguments.of("depthwise", image, new DepthwiseConvolution2D.Builder(3, 3)
+            .depthMultiplier(2).convolutionMode(ConvolutionMode.Same).build(), 1),
+        Arguments.of("separable", image, new SeparableConvolution2D.Builder(2, 2)
+            .depthMultiplier(2).nOut(3).build(), 2),
+        Arguments.of("conv3d", volume, new Convolution3D.Builder().kernelSize(2, 2, 2).nOut(2)
+            .convolutionMode(ConvolutionMode.Same).build(), 1),
+        Arguments.of("deconv3d", volume, new Deconvolution3D.Builder().kernelSize(2, 2, 2)
+            .stride(2, 2, 2).nOut(2).convolutionMode(ConvolutionMode.Truncate).build(), 1));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("newConvolutions")
+  void depthwiseSeparableAnd3dConvolutionsAreBoundedPlainAndWithSn(String name, InputType input,
+      ConvolutionLayer conv, int weights) {
+    for (boolean sn : new boolean[] {false, true}) {
+      ConvolutionLayer copy = (ConvolutionLayer) conv.clone();
+      MultiLayerNetwork net = net(DataType.DOUBLE, input,
+          sn ? SpectralNormalization.wrap(copy) : copy,
+          new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), identityOut(2));
+      List<Lipschitz.Factor> f = Lipschitz.factors(net);
+      // One factor per weight: sigma(...) appears once per weight in the description.
+      assertThat(f.get(0).what().split("sigma\\(", -1)).hasSize(weights + 1);
+      if (sn) {
+        // Each normalized weight contributes sigma(W_SN) ~ 1 times its kernel spread.
+        assertThat(f.get(0).what()).contains("_SN)");
+      }
+      double bound = SpectralNorm.lipschitzUpperBound(net);
+      assertThat(maxRatio(net, input.getShape(false), 10)).as(name + (sn ? " with SN" : ""))
+          .isLessThanOrEqualTo(bound).isGreaterThan(0);
+    }
+  }
+
+  @Test
+  void sameDiffLayersAreRejectedByNameWithTheReason() {
+    MultiLayerNetwork attention = net(DataType.DOUBLE, InputType.recurrent(4, 3),
+        SpectralNormalization.wrapSameDiff(new SelfAttentionLayer.Builder().nOut(4).nHeads(1)
+            .headSize(2).projectInput(true).name("attn").build()),
+        new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), identityOut(1));
+    assertThatThrownBy(() -> SpectralNorm.lipschitzUpperBound(attention))
+        .hasMessageContaining("'attn'").hasMessageContaining("SelfAttentionLayer")
+        .hasMessageContaining("not globally Lipschitz");
+    MultiLayerNetwork local = net(DataType.DOUBLE, InputType.convolutional(4, 4, 1),
+        new LocallyConnected2D.Builder().nOut(2).kernelSize(2, 2).name("lc").build(),
+        new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), identityOut(1));
+    assertThatThrownBy(() -> SpectralNorm.lipschitzUpperBound(local))
+        .hasMessageContaining("'lc'").hasMessageContaining("LocallyConnected2D");
+  }
+
   @Test
   void perLayerValuesMatchHandDerivations() {
     MultiLayerNetwork net = net(DataType.DOUBLE, InputType.convolutional(4, 4, 2),
@@ -155,6 +219,18 @@ class LipschitzTest {
    * Lipschitz constant is the supremum of these, so every value must stay below the bound.
    */
   static double maxRatio(MultiLayerNetwork net, int inputs, int points) {
+    return maxRatio(net, inputs == 72 ? new long[] {2, 6, 6} : new long[] {inputs}, points);
+  }
+
+  /** As above, for inputs of the given shape per example (without the batch dimension). */
+  static double maxRatio(MultiLayerNetwork net, long[] shape, int points) {
+    int inputs = 1;
+    for (long s : shape) {
+      inputs *= (int) s;
+    }
+    long[] batchShape = new long[shape.length + 1];
+    batchShape[0] = inputs + 1;
+    System.arraycopy(shape, 0, batchShape, 1, shape.length);
     double h = 1e-6;
     double best = 0;
     Nd4j.getRandom().setSeed(9);
@@ -164,7 +240,7 @@ class LipschitzTest {
       for (int i = 0; i < inputs; i++) {
         batch.putScalar(i + 1, i, batch.getDouble(i + 1, i) + h);
       }
-      INDArray out = net.output(reshape(net, batch));
+      INDArray out = net.output(batch.reshape('c', batchShape));
       INDArray out2 = out.reshape(out.size(0), out.length() / out.size(0));
       INDArray jacobianT = out2.get(NDArrayIndex.interval(1, inputs + 1), NDArrayIndex.all())
           .subRowVector(out2.getRow(0)).divi(h);
@@ -173,8 +249,6 @@ class LipschitzTest {
     return best;
   }
 
+
   /** The network's input shape for rows of n: images for the convolutional test. */
-  static INDArray reshape(MultiLayerNetwork net, INDArray flat) {
-    return flat.size(1) == 72 ? flat.reshape('c', flat.size(0), 2, 6, 6) : flat;
-  }
 }
