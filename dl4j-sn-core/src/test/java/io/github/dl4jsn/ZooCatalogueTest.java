@@ -115,8 +115,8 @@ class ZooCatalogueTest {
 
   @AfterAll
   static void printTable() {
-    System.out.println("[zoo] | model | input | layers with weights | wrapped | wrapped types |"
-        + " result |");
+    System.out.println("[zoo] | model | input | layers | layers with weights | wrapped |"
+        + " wrapped types | result |");
     TABLE.forEach((name, row) -> System.out.println("[zoo] | " + name + " | " + row + " |"));
   }
 
@@ -129,7 +129,7 @@ class ZooCatalogueTest {
       plain = zoo.conf.get();
     } catch (RuntimeException e) {
       // Plain DL4J cannot build this model at the small size: recorded, nothing to wrap.
-      TABLE.put(zoo.name, shape(zoo) + " | - | - | - | plain DL4J fails to build: "
+      TABLE.put(zoo.name, shape(zoo) + " | - | - | - | - | plain DL4J fails to build: "
           + firstLine(e));
       return;
     }
@@ -166,7 +166,7 @@ class ZooCatalogueTest {
         fit(net, zoo);
         scores.add(net.score());
       }
-      result = "trains, scores " + scores;
+      result = String.format("trains, scores %.4g, %.4g", scores.get(0), scores.get(1));
       assertThat(scores).allMatch(Double::isFinite);
     } catch (RuntimeException e) {
       // Training fails: plain DL4J must fail the same way, or the failure is ours.
@@ -182,7 +182,8 @@ class ZooCatalogueTest {
       assertThat(firstLine(plainFailure)).isEqualTo(firstLine(e));
       result = "plain DL4J fails to train the same way: " + firstLine(e);
     }
-    TABLE.put(zoo.name, shape(zoo) + " | " + withWeights.size() + " | "
+    TABLE.put(zoo.name, shape(zoo) + " | " + report.entries().size() + " | "
+        + withWeights.size() + " | "
         + report.wrapped().size() + " | " + types + " | " + result);
   }
 

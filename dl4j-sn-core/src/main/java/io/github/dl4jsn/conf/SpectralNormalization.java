@@ -78,8 +78,13 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * nOut x (nIn kH kW), like PyTorch's ConvTranspose2d with dim 1), and the recurrent {@link LSTM},
  * {@link GravesLSTM} and {@link SimpleRnn}, whose input weights W and recurrent weights RW are
  * normalized separately (M = W<sup>T</sup> and RW<sup>T</sup>; GravesLSTM's three peephole
- * columns of RW are left alone); {@link Builder#normalize} picks the keys. Inside DL4J's {@code
- * Bidirectional} and {@code LastTimeStep} use {@link #wrapRecurrent}.
+ * columns of RW are left alone); {@link Builder#normalize} picks the keys. Also {@link
+ * CenterLossOutputLayer} (W, not the centers), {@link DepthwiseConvolution2D} (one matrix for all
+ * channels, PyTorch's {@code Conv2d(groups=nIn)}; see {@link WeightLayout#DEPTHWISE}), {@link
+ * SeparableConvolution2D} (its depthwise W and pointwise pW, each with its own u and v), {@link
+ * Convolution3D} and {@link Deconvolution3D} (PyTorch's Conv3d and ConvTranspose3d). Inside
+ * DL4J's {@code Bidirectional} and {@code LastTimeStep} use {@link #wrapRecurrent}; DL4J's layers
+ * written in SameDiff (locally connected, attention) take {@link #wrapSameDiff}.
  *
  * <p>Reference: T. Miyato, T. Kataoka, M. Koyama, Y. Yoshida, "Spectral Normalization for
  * Generative Adversarial Networks", ICLR 2018, arXiv:1802.05957.
