@@ -5,11 +5,13 @@ import io.github.dl4jsn.conf.RecurrentSpectralNormalization;
 import io.github.dl4jsn.conf.SameDiffSpectralNormalization;
 import io.github.dl4jsn.conf.SpectralNormalization;
 import io.github.dl4jsn.inspect.Lipschitz;
+import io.github.dl4jsn.layers.SameDiffSpectralNormLayer;
 import io.github.dl4jsn.layers.SpectralNormLayer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.deeplearning4j.exception.DL4JInvalidConfigException;
 import org.deeplearning4j.nn.api.Model;
@@ -290,9 +292,16 @@ public final class SpectralNorm {
    */
   public static Map<String, Double> sigmas(Model model) {
     Map<String, Double> out = new LinkedHashMap<>();
-    for (Map.Entry<String, SpectralNormLayer> e : SpectralNormLayer.named(model).entrySet()) {
-      for (String key : e.getValue().normalizedKeys()) {
-        out.put(e.getKey() + "/" + key, e.getValue().sigma(key).getDouble());
+    for (org.deeplearning4j.nn.api.Layer l : topLayers(model)) {
+      if (l instanceof SameDiffSpectralNormLayer) {
+        SameDiffSpectralNormLayer sd = (SameDiffSpectralNormLayer) l;
+        sd.sigmas().forEach((key, sigma) -> out.put(name(l) + "/" + key, sigma));
+        continue;
+      }
+      for (Map.Entry<String, SpectralNormLayer> e : SpectralNormLayer.named(l).entrySet()) {
+        for (String key : e.getValue().normalizedKeys()) {
+          out.put(e.getKey() + "/" + key, e.getValue().sigma(key).getDouble());
+        }
       }
     }
     return out;
@@ -305,12 +314,40 @@ public final class SpectralNorm {
    */
   public static Map<String, Double> exactSigmas(Model model) {
     Map<String, Double> out = new LinkedHashMap<>();
-    for (Map.Entry<String, SpectralNormLayer> e : SpectralNormLayer.named(model).entrySet()) {
-      for (String key : e.getValue().normalizedKeys()) {
-        out.put(e.getKey() + "/" + key, e.getValue().exactSigma(key));
+    for (org.deeplearning4j.nn.api.Layer l : topLayers(model)) {
+      if (l instanceof SameDiffSpectralNormLayer) {
+        SameDiffSpectralNormLayer sd = (SameDiffSpectralNormLayer) l;
+        for (String key : sd.normalizedKeys()) {
+          out.put(name(l) + "/" + key, sd.exactSigma(key));
+        }
+        continue;
+      }
+      for (Map.Entry<String, SpectralNormLayer> e : SpectralNormLayer.named(l).entrySet()) {
+        for (String key : e.getValue().normalizedKeys()) {
+          out.put(e.getKey() + "/" + key, e.getValue().exactSigma(key));
+        }
       }
     }
     return out;
+  }
+
+  private static List<org.deeplearning4j.nn.api.Layer> topLayers(Model model) {
+    if (model instanceof MultiLayerNetwork) {
+      return List.of(((MultiLayerNetwork) model).getLayers());
+    }
+    if (model instanceof ComputationGraph) {
+      return List.of(((ComputationGraph) model).getLayers());
+    }
+    if (model instanceof org.deeplearning4j.nn.api.Layer) {
+      return List.of((org.deeplearning4j.nn.api.Layer) model);
+    }
+    throw new IllegalArgumentException(
+        "Expected a MultiLayerNetwork, ComputationGraph or layer, got " + model);
+  }
+
+  private static String name(org.deeplearning4j.nn.api.Layer l) {
+    String name = l.conf() == null ? null : l.conf().getLayer().getLayerName();
+    return name != null ? name : String.valueOf(l.getIndex());
   }
 
   /**
@@ -363,6 +400,16 @@ public final class SpectralNorm {
 
   /** The layer configuration without spectral normalization, at any depth of DL4J wrappers. */
   private static Layer unwrapped(Layer layer) {
+    if (layer instanceof SameDiffSpectralNormalization) {
+      Layer inner = ((SameDiffSpectralNormalization) layer).getUnderlying().clone();
+      if (inner instanceof org.deeplearning4j.nn.conf.layers.LearnedSelfAttentionLayer) {
+        throw new UnsupportedOperationException("layer '" + layer.getLayerName() + "': cannot "
+            + "bake a LearnedSelfAttentionLayer: DL4J M2.1's own layer fails in every forward "
+            + "pass (only the SN wrapper's graph runs); keep the SN network for inference");
+      }
+      inner.setLayerName(layer.getLayerName());
+      return inner;
+    }
     SpectralNormalization sn = SpectralNormalization.of(layer);
     if (sn != null) {
       Layer inner = sn.getUnderlying().clone();
@@ -393,7 +440,9 @@ public final class SpectralNorm {
   private static void copyBaked(org.deeplearning4j.nn.api.Layer from,
       org.deeplearning4j.nn.api.Layer to) {
     for (Map.Entry<String, INDArray> e : bakedParams(from).entrySet()) {
-      to.setParam(e.getKey(), e.getValue());
+      // Into the live view: DL4J M2.1's SameDiffLayer.setParam checks the shape and assigns
+      // nothing.
+      to.getParam(e.getKey()).assign(e.getValue());
     }
   }
 
@@ -404,7 +453,15 @@ public final class SpectralNorm {
    */
   private static Map<String, INDArray> bakedParams(org.deeplearning4j.nn.api.Layer layer) {
     Map<String, INDArray> out = new LinkedHashMap<>();
-    if (layer instanceof SpectralNormLayer) {
+    if (layer instanceof SameDiffSpectralNormLayer) {
+      SameDiffSpectralNormLayer sd = (SameDiffSpectralNormLayer) layer;
+      Set<String> own = sd.getSpectralNormConfig().getUnderlying().getLayerParams()
+          .getParamShapes().keySet();
+      for (String key : own) {
+        out.put(key, sd.normalizedKeys().contains(key)
+            ? sd.normalizedWeight(key) : sd.getParam(key));
+      }
+    } else if (layer instanceof SpectralNormLayer) {
       SpectralNormLayer sn = (SpectralNormLayer) layer;
       for (Map.Entry<String, INDArray> e : sn.getInnerLayer().paramTable().entrySet()) {
         boolean normalized = sn.normalizedKeys().contains(e.getKey());

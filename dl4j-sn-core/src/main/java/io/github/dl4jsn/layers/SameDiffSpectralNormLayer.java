@@ -118,12 +118,49 @@ public class SameDiffSpectralNormLayer extends org.deeplearning4j.nn.layers.same
   public Map<String, Double> sigmas() {
     Map<String, Double> out = new LinkedHashMap<>();
     for (Bound b : cores()) {
-      INDArray m = SameDiffSpectralNormalization.matrix(b.target, b.weight);
-      INDArray mt = b.target.layout() == io.github.dl4jsn.math.WeightLayout.DENSE
-          ? m.transpose() : m;
-      out.put(b.target.key(),
-          b.u.mmul(mt).mmul(b.v.transpose()).getDouble(0));
+      out.put(b.target.key(), sigma(b));
     }
     return out;
+  }
+
+  /** The sigma estimate of one normalized weight. */
+  public double sigma(String key) {
+    return sigma(bound(key));
+  }
+
+  /**
+   * W_SN of one weight as the graph computes it: {@code c W / sigma}, or {@code W / max(1,
+   * sigma / c)} in clip-only mode (a new array, the weight's shape).
+   */
+  public INDArray normalizedWeight(String key) {
+    SameDiffSpectralNormalization sn = getSpectralNormConfig();
+    double ratio = sigma(key) / sn.getCoefficient();
+    if (sn.isClipOnly()) {
+      ratio = Math.max(ratio, 1.0);
+    }
+    return bound(key).weight.div(ratio);
+  }
+
+  /** The exact largest singular value of M(W_SN), by SVD: about c once u and v have converged. */
+  public double exactSigma(String key) {
+    Bound b = bound(key);
+    INDArray m = SameDiffSpectralNormalization.matrix(b.target, normalizedWeight(key));
+    return io.github.dl4jsn.inspect.SingularValues.largest(m);
+  }
+
+  private Bound bound(String key) {
+    for (Bound b : cores()) {
+      if (b.target.key().equals(key)) {
+        return b;
+      }
+    }
+    throw new IllegalArgumentException("layer " + getIndex() + " does not normalize a weight "
+        + "named '" + key + "'; it normalizes " + normalizedKeys());
+  }
+
+  private static double sigma(Bound b) {
+    INDArray m = SameDiffSpectralNormalization.matrix(b.target, b.weight);
+    INDArray mt = b.target.layout() == io.github.dl4jsn.math.WeightLayout.DENSE ? m.transpose() : m;
+    return b.u.mmul(mt).mmul(b.v.transpose()).getDouble(0);
   }
 }

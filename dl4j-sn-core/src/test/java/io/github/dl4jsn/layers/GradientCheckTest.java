@@ -3,6 +3,8 @@ package io.github.dl4jsn.layers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.dl4jsn.conf.SpectralNormalization;
+import java.io.File;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -27,7 +29,9 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -224,6 +228,26 @@ class GradientCheckTest {
     Net dense = networks().findFirst().orElseThrow();
     assertPasses(dense, l -> new SpectralNormalization.Builder(l)
         .coefficient(c).clipOnly(clipOnly).build());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("networks")
+  void eachLayerTypeRoundTripsThroughJsonAndModelSerializer(Net n, @TempDir Path dir)
+      throws Exception {
+    MultiLayerConfiguration conf = n.conf.apply(l -> new SpectralNormalization.Builder(l)
+        .powerIterations(2).coefficient(1.5).build());
+    assertThat(MultiLayerConfiguration.fromJson(conf.toJson())).isEqualTo(conf);
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    net.fit(n.input, n.labels);
+    File file = dir.resolve("net.zip").toFile();
+    ModelSerializer.writeModel(net, file, true);
+    MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(file, true);
+    assertThat(restored.params()).isEqualTo(net.params());
+    assertThat(restored.output(n.input, false)).isEqualTo(net.output(n.input, false));
+    restored.fit(n.input, n.labels);
+    net.fit(n.input, n.labels);
+    assertThat(restored.params()).as("training goes on identically").isEqualTo(net.params());
   }
 
   static void assertPasses(Net n, Function<Layer, Layer> wrap) {

@@ -246,6 +246,36 @@ class SameDiffSpectralNormalizationTest {
     assertThat(restored.output(x, false)).isEqualTo(net.output(x, false));
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("nets")
+  void sigmasExactSigmasAndBakeCoverTheSameDiffLayers(Net n) {
+    MultiLayerNetwork net = new MultiLayerNetwork(n.conf(l -> new SpectralNormalization.Builder(l)
+        .warmupIterations(300).coefficient(1.5).buildSameDiff(), 5));
+    net.init();
+    SameDiffSpectralNormLayer layer = (SameDiffSpectralNormLayer) net.getLayer(0);
+    Map<String, Double> sigmas = io.github.dl4jsn.SpectralNorm.sigmas(net);
+    Map<String, Double> exact = io.github.dl4jsn.SpectralNorm.exactSigmas(net);
+    String name = net.getLayer(0).conf().getLayer().getLayerName();
+    assertThat(sigmas.keySet()).allMatch(k -> k.startsWith(name + "/"))
+        .hasSize(layer.normalizedKeys().size()).isEqualTo(exact.keySet());
+    // Converged vectors: W_SN = 1.5 W / sigma has exact sigma 1.5.
+    exact.values().forEach(v -> assertThat(v).isCloseTo(1.5, within(1e-6)));
+    INDArray x = n.features(3);
+    if (n.layer instanceof LearnedSelfAttentionLayer) {
+      assertThatThrownBy(() -> io.github.dl4jsn.SpectralNorm.bake(net))
+          .isInstanceOf(UnsupportedOperationException.class)
+          .hasMessageContaining("LearnedSelfAttentionLayer");
+      return;
+    }
+    MultiLayerNetwork baked = io.github.dl4jsn.SpectralNorm.bake(net);
+    assertThat(baked.getLayerWiseConfigurations().getConf(0).getLayer().getClass())
+        .isEqualTo(n.layer.getClass());
+    assertThat(baked.paramTable().keySet()).noneMatch(k -> k.contains("_uW") || k.contains("_vW"));
+    // The baked layer has DL4J's doubled gradients again, but its outputs are the SN layer's.
+    assertThat(baked.output(x, false).sub(net.output(x, false)).amaxNumber().doubleValue())
+        .isLessThan(1e-10);
+  }
+
   @Test
   void errorsNameTheLayerAndTheValue() {
     SelfAttentionLayer attention = new SelfAttentionLayer.Builder().nOut(3).nHeads(1)
