@@ -10,9 +10,9 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.GravesBidirectionalLSTM;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PReLULayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
@@ -110,8 +110,10 @@ class ConfigurationValidationTest {
             () -> SpectralNormalization.wrap(new GravesBidirectionalLSTM.Builder().nOut(3).build()))
         .hasMessageContaining("GravesBidirectionalLSTM");
     assertThatThrownBy(
-            () -> SpectralNormalization.wrap(new DepthwiseConvolution2D.Builder(3, 3).build()))
-        .hasMessageContaining("DepthwiseConvolution2D");
+            () -> SpectralNormalization.wrap(new PReLULayer.Builder().inputShape(3).build()))
+        .hasMessageContaining("PReLULayer")
+        .hasMessageContaining("DepthwiseConvolution2D, SeparableConvolution2D, Convolution3D, "
+            + "Deconvolution3D, CenterLossOutputLayer");
   }
 
   @Test
