@@ -81,6 +81,10 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
   private int warmupIterations = SpectralNormalization.DEFAULT_WARMUP_ITERATIONS;
   private double coefficient = SpectralNormalization.DEFAULT_COEFFICIENT;
   private boolean clipOnly = SpectralNormalization.DEFAULT_CLIP_ONLY;
+  private double powerIterationTolerance =
+      SpectralNormalization.DEFAULT_POWER_ITERATION_TOLERANCE;
+  private int maxPowerIterations = SpectralNormalization.DEFAULT_MAX_POWER_ITERATIONS;
+  private boolean refreshForInference = SpectralNormalization.DEFAULT_REFRESH_FOR_INFERENCE;
   /** The keys to normalize, or null for every linear weight of the inner layer. */
   private List<String> normalize;
 
@@ -99,6 +103,9 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
     this.warmupIterations = options.getWarmupIterations();
     this.coefficient = options.getCoefficient();
     this.clipOnly = options.isClipOnly();
+    this.powerIterationTolerance = options.getPowerIterationTolerance();
+    this.maxPowerIterations = options.getMaxPowerIterations();
+    this.refreshForInference = options.isRefreshForInference();
     this.normalize = options.getNormalize();
     if (underlying != null && underlying.getLayerName() != null) {
       setLayerName(underlying.getLayerName());
@@ -236,6 +243,8 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
           name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
               + coefficient);
     }
+    SpectralNormalization.validateTolerance(name, powerIterations, powerIterationTolerance,
+        maxPowerIterations);
     if (normalize != null) {
       List<String> available = defaultKeys(underlying);
       if (normalize.isEmpty()) {
@@ -511,6 +520,33 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
     this.clipOnly = clipOnly;
   }
 
+  /** Tolerance mode, as {@link SpectralNormalization#getPowerIterationTolerance}. Default: 0. */
+  public double getPowerIterationTolerance() {
+    return powerIterationTolerance;
+  }
+
+  public void setPowerIterationTolerance(double powerIterationTolerance) {
+    this.powerIterationTolerance = powerIterationTolerance;
+  }
+
+  /** Tolerance mode: the most power iterations per step. Default: 10. */
+  public int getMaxPowerIterations() {
+    return maxPowerIterations;
+  }
+
+  public void setMaxPowerIterations(int maxPowerIterations) {
+    this.maxPowerIterations = maxPowerIterations;
+  }
+
+  /** As {@link SpectralNormalization#isRefreshForInference}. Default: false. */
+  public boolean isRefreshForInference() {
+    return refreshForInference;
+  }
+
+  public void setRefreshForInference(boolean refreshForInference) {
+    this.refreshForInference = refreshForInference;
+  }
+
   /** The keys to normalize, or null for every linear weight. Default: null. */
   public List<String> getNormalize() {
     return normalize;
@@ -534,6 +570,9 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
         && warmupIterations == that.warmupIterations
         && Double.compare(coefficient, that.coefficient) == 0
         && clipOnly == that.clipOnly
+        && Double.compare(powerIterationTolerance, that.powerIterationTolerance) == 0
+        && maxPowerIterations == that.maxPowerIterations
+        && refreshForInference == that.refreshForInference
         && Objects.equals(normalize, that.normalize)
         && Objects.equals(getLayerName(), that.getLayerName())
         && Objects.equals(underlying, that.underlying);
@@ -541,7 +580,8 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
 
   @Override
   public int hashCode() {
-    return Objects.hash(powerIterations, eps, warmupIterations, coefficient, clipOnly, normalize,
+    return Objects.hash(powerIterations, eps, warmupIterations, coefficient, clipOnly,
+        powerIterationTolerance, maxPowerIterations, refreshForInference, normalize,
         getLayerName(), underlying);
   }
 

@@ -103,6 +103,12 @@ public class SpectralNormalization extends BaseWrapperLayer {
   public static final double DEFAULT_COEFFICIENT = 1.0;
   /** Default clip-only mode: off. */
   public static final boolean DEFAULT_CLIP_ONLY = false;
+  /** Default power-iteration tolerance: 0, a fixed {@code powerIterations} per step. */
+  public static final double DEFAULT_POWER_ITERATION_TOLERANCE = 0.0;
+  /** Default cap on the power iterations of one step in tolerance mode: 10. */
+  public static final int DEFAULT_MAX_POWER_ITERATIONS = 10;
+  /** Default refresh of u and v for inference after an update: off (PyTorch's behaviour). */
+  public static final boolean DEFAULT_REFRESH_FOR_INFERENCE = false;
 
   /** The convolutions that {@link Builder#operatorNorm()} applies to. */
   private static final List<Class<? extends Layer>> OPERATOR_NORM_TYPES = List.of(
@@ -120,6 +126,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
   private int warmupIterations = DEFAULT_WARMUP_ITERATIONS;
   private double coefficient = DEFAULT_COEFFICIENT;
   private boolean clipOnly = DEFAULT_CLIP_ONLY;
+  private double powerIterationTolerance = DEFAULT_POWER_ITERATION_TOLERANCE;
+  private int maxPowerIterations = DEFAULT_MAX_POWER_ITERATIONS;
+  private boolean refreshForInference = DEFAULT_REFRESH_FOR_INFERENCE;
   /** The keys to normalize, or null for the default: every weight of the inner layer. */
   private List<String> normalize;
   /** Whether to normalize a convolution by its operator norm rather than its reshaped kernel. */
@@ -139,6 +148,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
     this.warmupIterations = builder.warmupIterations;
     this.coefficient = builder.coefficient;
     this.clipOnly = builder.clipOnly;
+    this.powerIterationTolerance = builder.powerIterationTolerance;
+    this.maxPowerIterations = builder.maxPowerIterations;
+    this.refreshForInference = builder.refreshForInference;
     this.normalize = builder.normalize == null ? null : List.copyOf(builder.normalize);
     this.operatorNorm = builder.operatorNorm;
     this.operatorNormInputType = builder.operatorNormInputType;
@@ -239,6 +251,42 @@ public class SpectralNormalization extends BaseWrapperLayer {
 
   public void setClipOnly(boolean clipOnly) {
     this.clipOnly = clipOnly;
+  }
+
+  /**
+   * Tolerance mode: each training iteration runs power iterations until the estimate of sigma
+   * changes by at most this fraction of itself from one iteration to the next, at least {@code
+   * powerIterations} and at most {@code maxPowerIterations}; 0 turns it off. Default: 0.
+   */
+  public double getPowerIterationTolerance() {
+    return powerIterationTolerance;
+  }
+
+  public void setPowerIterationTolerance(double powerIterationTolerance) {
+    this.powerIterationTolerance = powerIterationTolerance;
+  }
+
+  /** Tolerance mode: the most power iterations one training iteration runs. Default: 10. */
+  public int getMaxPowerIterations() {
+    return maxPowerIterations;
+  }
+
+  public void setMaxPowerIterations(int maxPowerIterations) {
+    this.maxPowerIterations = maxPowerIterations;
+  }
+
+  /**
+   * Whether inference after an update first runs the power iteration that the next training
+   * iteration would run, on the same weights (which then skips it): inference never uses vectors
+   * from before the last update, and training is unchanged. Default: false (PyTorch: inference
+   * uses the vectors as the last training iteration left them).
+   */
+  public boolean isRefreshForInference() {
+    return refreshForInference;
+  }
+
+  public void setRefreshForInference(boolean refreshForInference) {
+    this.refreshForInference = refreshForInference;
   }
 
   /**
@@ -519,6 +567,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
           name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
               + coefficient);
     }
+    validateTolerance(name, powerIterations, powerIterationTolerance, maxPowerIterations);
     if (operatorNorm && !OPERATOR_NORM_TYPES.contains(underlying.getClass())) {
       throw new DL4JInvalidConfigException(name + ": operatorNorm applies to "
           + simpleNames(OPERATOR_NORM_TYPES) + ", not " + underlying.getClass().getSimpleName());
@@ -537,6 +586,23 @@ public class SpectralNormalization extends BaseWrapperLayer {
                   + underlying.getClass().getSimpleName() + " has " + available);
         }
       }
+    }
+  }
+
+  /** Checks the tolerance-mode options (shared with {@link SameDiffSpectralNormalization}). */
+  static void validateTolerance(String name, int powerIterations, double tolerance,
+      int maxPowerIterations) {
+    if (!(tolerance >= 0) || Double.isInfinite(tolerance)) {
+      throw new DL4JInvalidConfigException(name + ": powerIterationTolerance must be >= 0 and "
+          + "finite (0 turns tolerance mode off), got " + tolerance);
+    }
+    if (tolerance > 0 && powerIterations < 1) {
+      throw new DL4JInvalidConfigException(name + ": powerIterationTolerance " + tolerance
+          + " needs powerIterations >= 1 (the least per step); powerIterations 0 freezes u and v");
+    }
+    if (tolerance > 0 && maxPowerIterations < powerIterations) {
+      throw new DL4JInvalidConfigException(name + ": maxPowerIterations must be >= "
+          + "powerIterations (" + powerIterations + "), got " + maxPowerIterations);
     }
   }
 
@@ -725,6 +791,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
         && warmupIterations == that.warmupIterations
         && Double.compare(coefficient, that.coefficient) == 0
         && clipOnly == that.clipOnly
+        && Double.compare(powerIterationTolerance, that.powerIterationTolerance) == 0
+        && maxPowerIterations == that.maxPowerIterations
+        && refreshForInference == that.refreshForInference
         && Objects.equals(normalize, that.normalize)
         && operatorNorm == that.operatorNorm
         && Objects.equals(operatorNormInputType, that.operatorNormInputType)
@@ -736,15 +805,20 @@ public class SpectralNormalization extends BaseWrapperLayer {
   @Override
   public int hashCode() {
     return Objects.hash(
-        powerIterations, eps, warmupIterations, coefficient, clipOnly, normalize, operatorNorm,
-        operatorNormInputType, getLayerName(), underlying);
+        powerIterations, eps, warmupIterations, coefficient, clipOnly, powerIterationTolerance,
+        maxPowerIterations, refreshForInference, normalize, operatorNorm, operatorNormInputType,
+        getLayerName(), underlying);
   }
 
   @Override
   public String toString() {
     return "SpectralNormalization(powerIterations=" + powerIterations + ", eps=" + eps
         + ", warmupIterations=" + warmupIterations + ", coefficient=" + coefficient
-        + ", clipOnly=" + clipOnly + (normalize == null ? "" : ", normalize=" + normalize)
+        + ", clipOnly=" + clipOnly
+        + (powerIterationTolerance > 0 ? ", powerIterationTolerance=" + powerIterationTolerance
+            + ", maxPowerIterations=" + maxPowerIterations : "")
+        + (refreshForInference ? ", refreshForInference" : "")
+        + (normalize == null ? "" : ", normalize=" + normalize)
         + (operatorNorm ? ", operatorNorm on " + operatorNormInputType : "")
         + ", underlying=" + underlying + ")";
   }
@@ -757,6 +831,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
     private int warmupIterations = DEFAULT_WARMUP_ITERATIONS;
     private double coefficient = DEFAULT_COEFFICIENT;
     private boolean clipOnly = DEFAULT_CLIP_ONLY;
+    private double powerIterationTolerance = DEFAULT_POWER_ITERATION_TOLERANCE;
+    private int maxPowerIterations = DEFAULT_MAX_POWER_ITERATIONS;
+    private boolean refreshForInference = DEFAULT_REFRESH_FOR_INFERENCE;
     private List<String> normalize;
     private boolean operatorNorm;
     private InputType operatorNormInputType;
@@ -793,6 +870,33 @@ public class SpectralNormalization extends BaseWrapperLayer {
     /** Divide only where sigma exceeds c: {@code W / max(1, sigma / c)}. Default: false. */
     public Builder clipOnly(boolean clipOnly) {
       this.clipOnly = clipOnly;
+      return this;
+    }
+
+    /**
+     * Tolerance mode: iterate each training step until sigma's estimate changes by at most {@code
+     * tolerance} of itself between iterations (at least {@code powerIterations}, at most {@link
+     * #maxPowerIterations}); keeps the exact sigma of W_SN near c where one fixed iteration lags.
+     * 0 turns it off. Default: 0.
+     */
+    public Builder powerIterationTolerance(double tolerance) {
+      this.powerIterationTolerance = tolerance;
+      return this;
+    }
+
+    /** Tolerance mode: the most power iterations per step, &ge; powerIterations. Default: 10. */
+    public Builder maxPowerIterations(int n) {
+      this.maxPowerIterations = n;
+      return this;
+    }
+
+    /**
+     * Inference after an update first runs the power iteration the next training step would run,
+     * on the same weights; that step then skips it. Training is unchanged, and inference never
+     * divides by a sigma from before the last update. Default: false (PyTorch's behaviour).
+     */
+    public Builder refreshForInference() {
+      this.refreshForInference = true;
       return this;
     }
 
@@ -858,6 +962,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
       options.setWarmupIterations(warmupIterations);
       options.setCoefficient(coefficient);
       options.setClipOnly(clipOnly);
+      options.setPowerIterationTolerance(powerIterationTolerance);
+      options.setMaxPowerIterations(maxPowerIterations);
+      options.setRefreshForInference(refreshForInference);
       options.setNormalize(normalize);
       options.setOperatorNorm(operatorNorm);
       return new SameDiffSpectralNormalization(

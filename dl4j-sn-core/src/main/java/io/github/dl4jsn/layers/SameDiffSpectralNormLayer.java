@@ -43,6 +43,10 @@ public class SameDiffSpectralNormLayer extends org.deeplearning4j.nn.layers.same
 
   private final List<Bound> bound = new ArrayList<>();
   private int iteratedAt = Integer.MIN_VALUE;
+  /** True after a backprop (an update follows) until the next power iteration. */
+  private boolean updatedSinceIteration;
+  /** True when inference ran the next iteration's power iteration early (refreshForInference). */
+  private boolean preIterated;
 
   public SameDiffSpectralNormLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -55,8 +59,14 @@ public class SameDiffSpectralNormLayer extends org.deeplearning4j.nn.layers.same
 
   @Override
   public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    SameDiffSpectralNormalization sn = getSpectralNormConfig();
     if (training) {
       iterateOnce();
+    } else if (sn.isRefreshForInference() && updatedSinceIteration
+        && sn.getPowerIterations() > 0) {
+      // Run the next training iteration's power iteration now, on the same weights.
+      iterate(sn);
+      preIterated = true;
     }
     return super.activate(training, workspaceMgr);
   }
@@ -65,23 +75,38 @@ public class SameDiffSpectralNormLayer extends org.deeplearning4j.nn.layers.same
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon,
       LayerWorkspaceMgr workspaceMgr) {
     iterateOnce();
-    return super.backpropGradient(epsilon, workspaceMgr);
+    Pair<Gradient, INDArray> out = super.backpropGradient(epsilon, workspaceMgr);
+    updatedSinceIteration = true;
+    return out;
   }
 
-  /** Runs this iteration's power iterations unless they have run. */
+  /** Runs this iteration's power iterations unless they have run (or inference ran them). */
   private void iterateOnce() {
     SameDiffSpectralNormalization sn = getSpectralNormConfig();
     if (sn.getPowerIterations() == 0 || iteratedAt == getIterationCount()) {
       return;
     }
+    if (!preIterated) {
+      iterate(sn);
+    }
+    preIterated = false;
+    iteratedAt = getIterationCount();
+  }
+
+  private void iterate(SameDiffSpectralNormalization sn) {
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       for (Bound b : cores()) {
+        INDArray m = SameDiffSpectralNormalization.matrix(b.target, b.weight);
         b.core.renormalizeU();
-        b.core.powerIterate(SameDiffSpectralNormalization.matrix(b.target, b.weight),
-            sn.getPowerIterations());
+        if (sn.getPowerIterationTolerance() > 0) {
+          b.core.powerIterateToTolerance(m, sn.getPowerIterations(), sn.getMaxPowerIterations(),
+              sn.getPowerIterationTolerance());
+        } else {
+          b.core.powerIterate(m, sn.getPowerIterations());
+        }
       }
     }
-    iteratedAt = getIterationCount();
+    updatedSinceIteration = false;
   }
 
   /** The cores, bound to the live parameter arrays (rebound if the views were replaced). */

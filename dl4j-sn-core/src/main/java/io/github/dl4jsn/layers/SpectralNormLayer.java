@@ -61,6 +61,8 @@ public class SpectralNormLayer implements Layer {
     INDArray uGradient;
     INDArray vGradient;
     INDArray saved;
+    /** Power iterations the last iteration ran. */
+    int lastIterations;
     /** For a partly normalized weight: the whole W_SN, peepholes included; else null. */
     INDArray wholeSn;
 
@@ -114,6 +116,13 @@ public class SpectralNormLayer implements Layer {
   private boolean preparedForBackprop;
   /** While true, training-mode uses do not run the power iteration (runtime state, not saved). */
   private boolean powerIterationPaused;
+  /** True after a backprop (an update follows) until the next power iteration. */
+  private boolean updatedSinceIteration;
+  /**
+   * True when inference ran the next training iteration's power iteration early
+   * (refreshForInference); that iteration then skips it.
+   */
+  private boolean preIterated;
 
   /**
    * Wraps an instantiated inner layer.
@@ -330,21 +339,48 @@ public class SpectralNormLayer implements Layer {
    * this iteration.
    */
   private void prepare(boolean training) {
-    boolean iterate =
-        training
-            && !powerIterationPaused
-            && snConf.getPowerIterations() > 0
-            && iteratedAt != iterationCount;
+    boolean due = !powerIterationPaused && snConf.getPowerIterations() > 0;
+    boolean iterate;
+    if (training) {
+      iterate = due && iteratedAt != iterationCount;
+      if (iterate && preIterated) {
+        // Inference already ran this iteration's power iteration on these same weights.
+        iterate = false;
+        iteratedAt = iterationCount;
+      }
+      preIterated = false;
+    } else {
+      iterate = due && snConf.isRefreshForInference() && updatedSinceIteration;
+      preIterated |= iterate;
+    }
     for (Slot s : slots) {
       if (iterate) {
         s.core.renormalizeU();
-        s.core.powerIterate(s.raw(inner), snConf.getPowerIterations());
+        double tolerance = snConf.getPowerIterationTolerance();
+        if (tolerance > 0) {
+          s.lastIterations = s.core.powerIterateToTolerance(s.raw(inner),
+              snConf.getPowerIterations(), snConf.getMaxPowerIterations(), tolerance);
+        } else {
+          s.core.powerIterate(s.raw(inner), snConf.getPowerIterations());
+          s.lastIterations = snConf.getPowerIterations();
+        }
       }
       s.normalize(inner, iterate, !training);
     }
     if (iterate) {
-      iteratedAt = iterationCount;
+      updatedSinceIteration = false;
+      if (training) {
+        iteratedAt = iterationCount;
+      }
     }
+  }
+
+  /**
+   * The power iterations the last iteration of a weight ran: {@code powerIterations}, or in
+   * tolerance mode as many as it took (0 before the first).
+   */
+  public int lastPowerIterations(String key) {
+    return slot(key).lastIterations;
   }
 
   /** Puts W_SN into the inner layer's param table; undo with {@link #restoreWeights()}. */
@@ -435,6 +471,7 @@ public class SpectralNormLayer implements Layer {
     } finally {
       restoreWeights();
       preparedForBackprop = false;
+      updatedSinceIteration = true;
     }
     Map<String, INDArray> innerGradients = result.getFirst().gradientForVariable();
     for (Slot s : slots) {

@@ -164,6 +164,28 @@ public final class ConvOperatorNormCore implements NormEstimator {
   }
 
   @Override
+  public int powerIterateToTolerance(INDArray weight, int min, int max, double tolerance) {
+    try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+      useWeight(weight);
+      convV.assign(conv(v));
+      double previous = dot(u, convV);
+      int i = 0;
+      while (i < max) {
+        normalizeInto(adjoint(v, u), v, eps);
+        convV.assign(conv(v));
+        normalizeInto(convV, u, eps);
+        i++;
+        double current = dot(u, convV);
+        if (i >= min && Math.abs(current - previous) <= tolerance * Math.abs(current)) {
+          break;
+        }
+        previous = current;
+      }
+      return i;
+    }
+  }
+
+  @Override
   public INDArray normalize(INDArray weight, boolean afterIteration, boolean inference) {
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       if (!afterIteration) {

@@ -77,6 +77,11 @@ final class CpuSpectralNormCore extends SpectralNormCore {
   }
 
   @Override
+  double dotUmv() {
+    return blas.dot(h, 1.0, u, mv);
+  }
+
+  @Override
   public INDArray normalize(INDArray weight, boolean afterIteration, boolean inference) {
     if (!afterIteration) {
       multiply(matrix(weight), v, mv);

@@ -25,6 +25,17 @@ public interface NormEstimator {
   void powerIterate(INDArray weight, int n);
 
   /**
+   * Runs power iterations until the estimate {@code u^T M v} changes by at most {@code tolerance}
+   * relative to itself from one iteration to the next (the first compared against the estimate
+   * from the vectors before iterating): at least {@code min} iterations, at most {@code max}. Like
+   * {@link #powerIterate}, it leaves the state that {@link #normalize} with {@code afterIteration}
+   * reuses.
+   *
+   * @return the number of iterations run
+   */
+  int powerIterateToTolerance(INDArray weight, int min, int max, double tolerance);
+
+  /**
    * Computes sigma from the stored vectors and writes W_SN into a reused buffer.
    *
    * @param afterIteration true right after {@link #powerIterate} on the same weight

@@ -304,6 +304,34 @@ public class SpectralNormCore implements NormEstimator {
     }
   }
 
+  @Override
+  public int powerIterateToTolerance(INDArray weight, int min, int max, double tolerance) {
+    INDArray m = matrix(weight);
+    multiply(m, v, mv);
+    double previous = dotUmv();
+    int i = 0;
+    while (i < max) {
+      multiplyTransposed(m, u, v);
+      normalizeInto(v, v, eps);
+      multiply(m, v, mv);
+      normalizeInto(mv, u, eps);
+      i++;
+      // After u = normalize(M v), the estimate u^T M v is ||M v|| (unless clamped by eps).
+      double current = dotUmv();
+      if (i >= min && Math.abs(current - previous) <= tolerance * Math.abs(current)) {
+        break;
+      }
+      previous = current;
+    }
+    return i;
+  }
+
+  /** {@code u . (M v)} from the buffers, on the host (one device sync on a GPU backend). */
+  double dotUmv() {
+    Nd4j.exec(new Dot(u, mv, sigma));
+    return sigma.getDouble();
+  }
+
   /**
    * Computes sigma from the stored u and v and writes {@code W_SN} into the reused buffer.
    *

@@ -59,7 +59,11 @@ public final class Workloads {
    * 512 s1 p1, each followed by LeakyReLU(0.1), then dense to 1.
    */
   public static MultiLayerConfiguration snganCnn32(boolean sn) {
-    UnaryOperator<Layer> w = wrap(sn);
+    return snganCnn32(wrap(sn));
+  }
+
+  /** As {@link #snganCnn32(boolean)}, with every weight layer passed through {@code w}. */
+  public static MultiLayerConfiguration snganCnn32(UnaryOperator<Layer> w) {
     int[][] convs = {
       {3, 1, 64}, {4, 2, 64}, {3, 1, 128}, {4, 2, 128}, {3, 1, 256}, {4, 2, 256}, {3, 1, 512}
     };
