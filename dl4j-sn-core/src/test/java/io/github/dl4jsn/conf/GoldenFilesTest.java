@@ -3,6 +3,7 @@ package io.github.dl4jsn.conf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.dl4jsn.SpectralNorm;
+import io.github.dl4jsn.SpectralNormModels;
 import java.io.DataInputStream;
 import java.io.File;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.util.stream.Stream;
 import java.util.zip.ZipFile;
 import org.assertj.core.data.Offset;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
@@ -182,6 +184,24 @@ class GoldenFilesTest {
     double gap = fresh.output(features).sub(withState).amaxNumber().doubleValue();
     assertThat(gap).as("effect of the lost Adam state, against the tolerance of the test above")
         .isGreaterThan(100 * TRAINING_REL * withState.amaxNumber().doubleValue());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void spectralNormModelsRestoresEveryGoldenModelAsModelSerializerDoes(String name)
+      throws IOException {
+    File zip = new Golden(name).zip;
+    Model checked = isGraph(name)
+        ? SpectralNormModels.restoreComputationGraph(zip, true)
+        : SpectralNormModels.restoreMultiLayerNetwork(zip, true);
+    Model plain = isGraph(name)
+        ? ModelSerializer.restoreComputationGraph(zip, true)
+        : ModelSerializer.restoreMultiLayerNetwork(zip, true);
+    assertThat(floats(checked.params())).containsExactly(floats(plain.params()));
+    assertThat(GoldenFilesGenerator.json(checked)).isEqualTo(GoldenFilesGenerator.json(plain));
+    assertThat(floats(GoldenFilesGenerator.updaterState(checked)))
+        .containsExactly(floats(GoldenFilesGenerator.updaterState(plain)));
+    assertThat(checked instanceof ComputationGraph).isEqualTo(isGraph(name));
   }
 
   // -----------------------------------------------------------------------------------------------
