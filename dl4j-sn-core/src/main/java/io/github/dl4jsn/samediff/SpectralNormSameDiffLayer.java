@@ -2,10 +2,15 @@ package io.github.dl4jsn.samediff;
 
 import io.github.dl4jsn.math.SpectralNormCore;
 import io.github.dl4jsn.math.WeightLayout;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.exception.DL4JInvalidConfigException;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -33,6 +38,44 @@ public abstract class SpectralNormSameDiffLayer extends SameDiffLayer {
   private int warmupIterations = 15;
   private double eps = 1e-12;
   private double coefficient = 1.0;
+
+  /**
+   * Checks the options, as {@code SpectralNormalization.validate} does.
+   *
+   * @param where how to name the layer in messages, or null for its class and name
+   * @throws DL4JInvalidConfigException naming the layer and the bad value
+   */
+  public void validate(String where) {
+    String name = where != null ? where
+        : getClass().getSimpleName() + (getLayerName() == null ? "" : " '" + getLayerName() + "'");
+    if (powerIterations < 0) {
+      throw new DL4JInvalidConfigException(
+          name + ": powerIterations must be >= 0 (0 freezes u and v), got " + powerIterations);
+    }
+    if (warmupIterations < 0) {
+      throw new DL4JInvalidConfigException(
+          name + ": warmupIterations must be >= 0, got " + warmupIterations);
+    }
+    if (!(eps > 0) || Double.isInfinite(eps)) {
+      throw new DL4JInvalidConfigException(name + ": eps must be > 0 and finite, got " + eps);
+    }
+    if (!(coefficient > 0) || Double.isInfinite(coefficient)) {
+      throw new DL4JInvalidConfigException(
+          name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
+              + coefficient);
+    }
+  }
+
+  /** Validates the options (as loaded from JSON too) before DL4J builds the layer. */
+  @Override
+  public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
+      Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
+      boolean initializeParams, DataType networkDataType) {
+    validate("layer " + layerIndex + " (" + getClass().getSimpleName()
+        + (getLayerName() == null ? "" : " '" + getLayerName() + "'") + ")");
+    return super.instantiate(conf, trainingListeners, layerIndex, layerParamsView,
+        initializeParams, networkDataType);
+  }
 
   /** How the weight parameter maps to the matrix M whose largest singular value is sigma. */
   protected abstract WeightLayout layout();

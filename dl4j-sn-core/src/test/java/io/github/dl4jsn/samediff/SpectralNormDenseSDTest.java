@@ -1,11 +1,13 @@
 package io.github.dl4jsn.samediff;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.github.dl4jsn.conf.SpectralNormalization;
 import java.util.Map;
 import java.util.Set;
+import org.deeplearning4j.exception.DL4JInvalidConfigException;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -156,5 +158,21 @@ class SpectralNormDenseSDTest {
     assertThat(ok).isTrue();
     MultiLayerConfiguration conf = sd.getLayerWiseConfigurations();
     assertThat(MultiLayerConfiguration.fromJson(conf.toJson())).isEqualTo(conf);
+  }
+
+  @Test
+  void optionsOutOfRangeAreRejectedWhenTheNetworkIsBuiltNamingTheLayerAndTheValue() {
+    SpectralNormDenseSD negative = new SpectralNormDenseSD(3, 4, Activation.TANH);
+    negative.setLayerName("critic");
+    negative.setPowerIterations(-3);
+    assertThatThrownBy(() -> net(negative, new NoOp()))
+        .isInstanceOf(DL4JInvalidConfigException.class)
+        .hasMessage("layer 1 (SpectralNormDenseSD 'critic'): powerIterations must be >= 0 (0 "
+            + "freezes u and v), got -3");
+    SpectralNormDenseSD zero = new SpectralNormDenseSD(3, 4, Activation.TANH);
+    zero.setCoefficient(0);
+    assertThatThrownBy(() -> net(zero, new NoOp()))
+        .hasMessageEndingWith("coefficient (the target Lipschitz constant) must be > 0 and "
+            + "finite, got 0.0");
   }
 }
