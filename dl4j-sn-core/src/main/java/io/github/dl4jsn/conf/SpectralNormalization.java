@@ -458,10 +458,8 @@ public class SpectralNormalization extends BaseWrapperLayer {
           + "SpectralNormalization.Builder.operatorNorm(InputType)");
     }
     InputType out = operatorProbe().getOutputType(-1, operatorNormInputType);
-    long[] in = operatorNormInputType.getShape(true);
-    long[] o = out.getShape(true);
-    in[0] = 1;
-    o[0] = 1;
+    long[] in = featureMapShape(operatorNormInputType);
+    long[] o = featureMapShape(out);
     for (long x : in) {
       if (x <= 0) {
         throw new DL4JInvalidConfigException(describe() + ": operatorNorm needs a fully known "
@@ -470,6 +468,33 @@ public class SpectralNormalization extends BaseWrapperLayer {
       }
     }
     return w.asOperator(o, in);
+  }
+
+  /**
+   * One feature map of an input type, {@code [1, ...]}, laid out as the inner layer reads it.
+   *
+   * <p>DL4J M2.1's 3-D convolutions keep their own data format (NCDHW by default) whatever format
+   * the input type declares (their {@code setNIn} reads only the channel count), and DL4J's
+   * {@code InputType.convolutional3D(depth, height, width, channels)} declares NDHWC. Taking the
+   * shape from the input type's format made the operator-norm probe of a default Convolution3D
+   * or Deconvolution3D built with that input type fail at init (channels read from the width).
+   */
+  private long[] featureMapShape(InputType type) {
+    Convolution3D.DataFormat format = null;
+    if (underlying instanceof Convolution3D) {
+      format = ((Convolution3D) underlying).getDataFormat();
+    } else if (underlying instanceof Deconvolution3D) {
+      format = ((Deconvolution3D) underlying).getDataFormat();
+    }
+    if (format != null && type instanceof InputType.InputTypeConvolutional3D) {
+      InputType.InputTypeConvolutional3D t = (InputType.InputTypeConvolutional3D) type;
+      return format == Convolution3D.DataFormat.NCDHW
+          ? new long[] {1, t.getChannels(), t.getDepth(), t.getHeight(), t.getWidth()}
+          : new long[] {1, t.getDepth(), t.getHeight(), t.getWidth(), t.getChannels()};
+    }
+    long[] shape = type.getShape(true);
+    shape[0] = 1;
+    return shape;
   }
 
   /**

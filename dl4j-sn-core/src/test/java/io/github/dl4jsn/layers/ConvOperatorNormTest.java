@@ -308,6 +308,39 @@ class ConvOperatorNormTest {
         .hasMessageContaining("depends on the input size");
   }
 
+  static Stream<Case> threeDimensionalCases() {
+    return cases().filter(c -> c.conv instanceof Convolution3D
+        || c.conv instanceof Deconvolution3D);
+  }
+
+  /**
+   * DL4J's {@code InputType.convolutional3D(depth, height, width, channels)} declares NDHWC while
+   * a Convolution3D or Deconvolution3D keeps its own format (NCDHW by default) and reads only the
+   * channel count: the operator normalized is still the one on the layer's own layout, exactly as
+   * with the input type declared NCDHW (this failed at init before: the probe's input map was laid
+   * out NDHWC).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("threeDimensionalCases")
+  void threeDimensionalInputTypeInAnotherFormatNormalizesTheLayersOwnLayout(Case c) {
+    InputType.InputTypeConvolutional3D t = (InputType.InputTypeConvolutional3D) c.input;
+    InputType ndhwc = InputType.convolutional3D(t.getDepth(), t.getHeight(), t.getWidth(),
+        t.getChannels());
+    assertThat(((InputType.InputTypeConvolutional3D) ndhwc).getDataFormat())
+        .isEqualTo(Convolution3D.DataFormat.NDHWC);
+    MultiLayerNetwork declared = new MultiLayerNetwork(network(operator(c.conv, 20, 1), c.input));
+    declared.init();
+    MultiLayerNetwork other = new MultiLayerNetwork(network(operator(c.conv, 20, 1), ndhwc));
+    other.init();
+    assertThat(other.params()).isEqualTo(declared.params());
+    SpectralNormLayer layer = (SpectralNormLayer) other.getLayer(0);
+    assertThat(layer.sigma("W").getDouble())
+        .isEqualTo(((SpectralNormLayer) declared.getLayer(0)).sigma("W").getDouble());
+    INDArray x = Nd4j.rand(DataType.DOUBLE, 2,
+        t.getChannels(), t.getDepth(), t.getHeight(), t.getWidth());
+    assertThat(other.output(x)).isEqualTo(declared.output(x));
+  }
+
   @Test
   void missingInputSizeFailsAtInitAndExplicitSizeWinsOverSetInputType() {
     MultiLayerConfiguration noType = new NeuralNetConfiguration.Builder().list()
