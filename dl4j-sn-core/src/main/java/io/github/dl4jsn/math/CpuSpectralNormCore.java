@@ -82,6 +82,16 @@ final class CpuSpectralNormCore extends SpectralNormCore {
   }
 
   @Override
+  double dot(INDArray a, INDArray b) {
+    return blas.dot(a.length(), 1.0, a, b);
+  }
+
+  @Override
+  void axpy(double alpha, INDArray x, INDArray y) {
+    blas.axpy(x.length(), alpha, x, y);
+  }
+
+  @Override
   public INDArray normalize(INDArray weight, boolean afterIteration, boolean inference) {
     if (!afterIteration) {
       multiply(matrix(weight), v, mv);
@@ -143,7 +153,8 @@ final class CpuSpectralNormCore extends SpectralNormCore {
   }
 
   /** ||x|| by BLAS, recomputed in DOUBLE where the type's sum of squares may be inexact. */
-  private double norm(INDArray x) {
+  @Override
+  double norm(INDArray x) {
     double n = blas.nrm2(x);
     if (n > safeLow && n < safeHigh) {
       return n;

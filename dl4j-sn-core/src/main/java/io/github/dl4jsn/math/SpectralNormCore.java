@@ -304,26 +304,116 @@ public class SpectralNormCore implements NormEstimator {
     }
   }
 
+  /**
+   * Tolerance mode, by subspace iteration on two vectors with Rayleigh-Ritz: v and a second,
+   * transient vector v2 (kept across calls, not saved) span V; each iteration computes the QR
+   * factorization {@code M V = Q R}, takes sigma as the largest singular value of the 2x2 R (the
+   * Ritz value), and moves on to {@code V = orth(M^T Q)}. A single vector converges at the rate
+   * sigma_2/sigma_1 and, when an update lets the second singular value overtake the first, stays
+   * near the old direction for many iterations with an estimate near sigma_2, the new second
+   * value; two vectors hold both directions, converge at the rate sigma_3/sigma_1, and the Ritz
+   * value picks the larger at once. It stops when the Ritz value changes by at most {@code
+   * tolerance} of itself (after at least {@code min} iterations) and leaves u and v at the top Ritz
+   * vectors, {@code M v} in the buffer.
+   */
   @Override
   public int powerIterateToTolerance(INDArray weight, int min, int max, double tolerance) {
     INDArray m = matrix(weight);
-    multiply(m, v, mv);
-    double previous = dotUmv();
+    if (v2 == null) {
+      try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+        v2 = Nd4j.create(v.dataType(), new long[] {1, w}, 'c');
+        mv2 = Nd4j.create(v.dataType(), new long[] {1, h}, 'c');
+        u2 = Nd4j.create(v.dataType(), new long[] {1, h}, 'c');
+        // A fixed start (no draw from ND4J's generator): alternating signs, then orthogonalized.
+        for (long j = 0; j < w; j++) {
+          v2.putScalar(0, j, (j % 2 == 0 ? 1.0 : -1.0) * (1 + (j % 7)));
+        }
+      }
+    }
+    double previous = Double.NaN;
     int i = 0;
     while (i < max) {
-      multiplyTransposed(m, u, v);
+      // V = orth([v, v2]); M V = [M v, M v2] = Q R.
       normalizeInto(v, v, eps);
+      axpy(-dot(v, v2), v, v2);
+      normalizeInto(v2, v2, eps);
       multiply(m, v, mv);
-      normalizeInto(mv, u, eps);
+      multiply(m, v2, mv2);
+      double r11 = norm(mv);
+      normalizeInto(mv, u, eps); // q1
+      double r12 = dot(u, mv2);
+      u2.assign(mv2);
+      axpy(-r12, u, u2);
+      double r22 = norm(u2);
+      normalizeInto(u2, u2, eps); // q2
+      // The top singular pair of R = [[r11, r12], [0, r22]]: sigma^2 is the larger eigenvalue of
+      // R^T R = [[a, b], [b, c]]; y its eigenvector (V's coordinates), x = R y / sigma (Q's).
+      double a = r11 * r11;
+      double b = r11 * r12;
+      double c = r12 * r12 + r22 * r22;
+      double half = (a - c) / 2;
+      double root = Math.sqrt(half * half + b * b);
+      double sigmaRitz = Math.sqrt(Math.max((a + c) / 2 + root, 0));
+      double y1;
+      double y2;
+      if (b == 0) {
+        y1 = a >= c ? 1 : 0;
+        y2 = a >= c ? 0 : 1;
+      } else {
+        y1 = b;
+        y2 = (a + c) / 2 + root - a;
+        double n = Math.hypot(y1, y2);
+        y1 /= n;
+        y2 /= n;
+      }
       i++;
-      // After u = normalize(M v), the estimate u^T M v is ||M v|| (unless clamped by eps).
-      double current = dotUmv();
-      if (i >= min && Math.abs(current - previous) <= tolerance * Math.abs(current)) {
+      boolean done = i >= min && Math.abs(sigmaRitz - previous) <= tolerance * sigmaRitz;
+      // Rotate V and Q to the Ritz vectors: v, u the top pair; v2, u2 the second.
+      rotate(v, v2, y1, y2);
+      double x1 = sigmaRitz > 0 ? (r11 * y1 + r12 * y2) / sigmaRitz : 1;
+      double x2 = sigmaRitz > 0 ? (r22 * y2) / sigmaRitz : 0;
+      rotate(u, u2, x1, x2);
+      if (done || i == max) {
+        normalizeInto(v, v, eps);
+        multiply(m, v, mv);
+        normalizeInto(mv, u, eps);
         break;
       }
-      previous = current;
+      previous = sigmaRitz;
+      // Next subspace: V = M^T Q (orthonormalized at the top of the loop).
+      multiplyTransposed(m, u, v);
+      multiplyTransposed(m, u2, v2);
     }
     return i;
+  }
+
+  /** {@code [p, q] <- [c1 p + c2 q, -c2 p + c1 q]} for a unit (c1, c2): a rotation in place. */
+  private void rotate(INDArray p, INDArray q, double c1, double c2) {
+    INDArray oldP = p.dup();
+    p.muli(c1).addi(q.mul(c2));
+    q.muli(c1).subi(oldP.muli(c2));
+  }
+
+  /** The second vector pair of tolerance mode (transient); null until it first runs. */
+  private INDArray v2;
+  private INDArray u2;
+  private INDArray mv2;
+
+  /** {@code a . b} on the host. */
+  double dot(INDArray a, INDArray b) {
+    Nd4j.exec(new Dot(a, b, norm2));
+    return norm2.getDouble();
+  }
+
+  /** {@code ||x||} on the host. */
+  double norm(INDArray x) {
+    Nd4j.exec(new Norm2(x, norm2));
+    return norm2.getDouble();
+  }
+
+  /** {@code y += alpha x}. */
+  void axpy(double alpha, INDArray x, INDArray y) {
+    y.addi(x.mul(alpha));
   }
 
   /** {@code u . (M v)} from the buffers, on the host (one device sync on a GPU backend). */

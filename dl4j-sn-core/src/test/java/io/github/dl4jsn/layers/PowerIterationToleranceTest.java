@@ -1,6 +1,5 @@
 package io.github.dl4jsn.layers;
 
-import static io.github.dl4jsn.testutil.Arrays2.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -11,7 +10,6 @@ import io.github.dl4jsn.math.SpectralNormCore;
 import io.github.dl4jsn.testutil.Nets;
 import io.github.dl4jsn.testutil.ReferenceCases;
 import io.github.dl4jsn.testutil.ReferenceCases.Case;
-import io.github.dl4jsn.testutil.ReferenceCases.Result;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.deeplearning4j.exception.DL4JInvalidConfigException;
@@ -32,9 +30,9 @@ import org.nd4j.linalg.learning.config.Nadam;
 
 /**
  * Tolerance mode ({@code powerIterationTolerance}, {@code maxPowerIterations}) and {@code
- * refreshForInference}: PyTorch-exact where they run a fixed number of iterations, the bounds on
- * the count, sigma(W_SN) held at 1 during training, training unchanged by the refresh, and the
- * stale-inference case they fix.
+ * refreshForInference}: convergence to PyTorch's exact sigma, the crossing of the top two singular
+ * values that a single vector handles badly, the bounds on the count, sigma(W_SN) held at 1
+ * during training, training unchanged by the refresh, and the stale-inference case they fix.
  */
 class PowerIterationToleranceTest {
 
@@ -47,26 +45,72 @@ class PowerIterationToleranceTest {
     return ReferenceCases.all().stream();
   }
 
-  /** With tolerance 0 the loop only stops at the cap or at an exactly unchanged estimate. */
+  /** Run to convergence, tolerance mode finds PyTorch's exact sigma (its SVD) in every case. */
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void toleranceZeroRunsToTheCapAndMatchesPyTorchsFiveIterations(Case c) {
+  void toleranceModeConvergesToTheExactSigmaOfEveryReferenceCase(Case c) {
     INDArray weight = c.toDl4j(c.tensor("W"));
     SpectralNormCore core = SpectralNormCore.create(c.layout(), weight.shape(),
         weight.ordering(), DataType.DOUBLE, c.eps(), 1.0, false);
     core.bind(c.tensor("u0").dup(), c.tensor("v0").dup());
-    int n = core.powerIterateToTolerance(weight, 1, 5, 0.0);
-    INDArray weightSn = core.normalize(weight, true);
-    Result r = c.after(5);
-    if (n == 5) {
-      assertClose("u", core.u(), r.tensor("u_after"), 1e-10);
-      assertClose("v", core.v(), r.tensor("v_after"), 1e-10);
-      assertClose("W_sn", weightSn, c.toDl4j(r.tensor("W_sn")), 1e-10);
-    } else {
-      // Converged to the last bit before the cap (a rank-1 matrix): PyTorch's 5 agree.
-      assertThat(core.sigma().getDouble()).isCloseTo(r.sigma(), within(1e-10 * r.sigma()));
+    int n = core.powerIterateToTolerance(weight, 1, 1000, 1e-13);
+    assertThat(n).isBetween(2, 999);
+    core.normalize(weight, true);
+    if (c.sigmaExact() > 1e-6) {
+      assertThat(core.sigma().getDouble())
+          .isCloseTo(c.sigmaExact(), within(1e-10 * c.sigmaExact()));
     }
-    assertThat(n).isBetween(1, 5);
+  }
+
+  /**
+   * The case a single vector handles worst: an update lets the second singular value overtake
+   * the first, and the stored vectors point at what is now the second direction. Two vectors find
+   * the new top at once; one vector, with the same tolerance, stops early near sigma_2.
+   */
+  @Test
+  void whenTheTopTwoSingularValuesCrossTwoVectorsFindTheNewTop() {
+    // M = diag(1.0, 0.98, 0.5) in a random orthogonal basis; u, v on the 0.98 direction.
+    INDArray q1 = orthogonal(5, 31);
+    INDArray q2 = orthogonal(4, 32);
+    INDArray s = Nd4j.zeros(DataType.DOUBLE, 5, 4);
+    s.putScalar(0, 0, 1.0);
+    s.putScalar(1, 1, 0.98);
+    s.putScalar(2, 2, 0.5);
+    INDArray m = q1.mmul(s).mmul(q2.transpose());
+    SpectralNormCore core = SpectralNormCore.create(io.github.dl4jsn.math.WeightLayout.CONV,
+        m.shape(), 'c', DataType.DOUBLE, 1e-12, 1.0, false);
+    INDArray u = q1.getColumn(1).dup().reshape(1, 5).addi(q1.getColumn(0).reshape(1, 5).mul(1e-3));
+    INDArray v = q2.getColumn(1).dup().reshape(1, 4).addi(q2.getColumn(0).reshape(1, 4).mul(1e-3));
+    core.bind(u, v);
+    core.normalizeVectors();
+    int n = core.powerIterateToTolerance(m, 1, 20, 1e-4);
+    core.normalize(m, true);
+    assertThat(core.sigma().getDouble()).as("after " + n + " iterations")
+        .isCloseTo(1.0, within(1e-6));
+    // One vector, 20 plain iterations from the same start: still well short of 1.
+    SpectralNormCore single = SpectralNormCore.create(io.github.dl4jsn.math.WeightLayout.CONV,
+        m.shape(), 'c', DataType.DOUBLE, 1e-12, 1.0, false);
+    single.bind(q1.getColumn(1).dup().reshape(1, 5).addi(q1.getColumn(0).reshape(1, 5).mul(1e-3)),
+        q2.getColumn(1).dup().reshape(1, 4).addi(q2.getColumn(0).reshape(1, 4).mul(1e-3)));
+    single.normalizeVectors();
+    single.powerIterate(m, 20);
+    single.normalize(m, true);
+    assertThat(single.sigma().getDouble()).isLessThan(0.99);
+  }
+
+  private static INDArray orthogonal(int n, long seed) {
+    Nd4j.getRandom().setSeed(seed);
+    INDArray a = Nd4j.randn(DataType.DOUBLE, n, n);
+    // Gram-Schmidt on the columns.
+    for (int j = 0; j < n; j++) {
+      INDArray col = a.getColumn(j);
+      for (int k = 0; k < j; k++) {
+        INDArray prev = a.getColumn(k);
+        col.subi(prev.mul(prev.mul(col).sumNumber().doubleValue()));
+      }
+      col.divi(col.norm2Number().doubleValue());
+    }
+    return a;
   }
 
   @Test
@@ -77,6 +121,7 @@ class PowerIterationToleranceTest {
     core.bind(Nd4j.randn(DataType.DOUBLE, 20), Nd4j.randn(DataType.DOUBLE, 30));
     core.normalizeVectors();
     assertThat(core.powerIterateToTolerance(w, 3, 50, 1.0)).as("loose: the least").isEqualTo(3);
+    // (the first iteration has no previous value to compare with, so min 1 still runs 2)
     assertThat(core.powerIterateToTolerance(w, 1, 7, 1e-300)).as("strict: the cap").isEqualTo(7);
     int converging = core.powerIterateToTolerance(w, 1, 1000, 1e-12);
     assertThat(converging).isBetween(2, 999);
@@ -100,11 +145,10 @@ class PowerIterationToleranceTest {
 
   /**
    * SN training drives the top singular values of each weight together (the gradient shrinks only
-   * the top direction), and where two nearly tie the power iteration cannot separate them in any
-   * number of steps; but then its estimate lies between them, so the error is at most their gap.
-   * Measured on this run: up to 500 iterations at tolerance 1e-9 left at most 0.0023 (a gap of
-   * 0.0023 between sigma_1 and sigma_2); up to 100 at 1e-7 left 0.013; one fixed iteration 0.1
-   * and more.
+   * the top direction), and they keep crossing; a single vector then lags for many iterations (a
+   * first version of tolerance mode with one vector left 0.013 here at up to 100 iterations a
+   * step); two vectors keep up, to within the gap to the third singular value (measured 2.7e-3;
+   * values are printed).
    */
   @Test
   void toleranceModeWithRefreshHoldsTheExactSigmaAtOneThroughTraining() {
@@ -119,7 +163,9 @@ class PowerIterationToleranceTest {
       net.output(data.getFeatures()); // inference refreshes u and v on the new weights
       worst = Math.max(worst, worstDeviation(net));
     }
-    assertThat(worst).isLessThan(0.02);
+    System.out.printf("[tolerance] Adam(1e-2), 40 steps: worst |sigma(W_SN) - 1| %.2e with "
+        + "tolerance 1e-7 + refresh%n", worst);
+    assertThat(worst).isLessThan(0.005);
     // The one-iteration default drifts well away on the same run.
     MultiLayerNetwork fixed = new MultiLayerNetwork(
         Nets.mlp(Nets.SN, DataType.DOUBLE, new Adam(1e-2)));

@@ -75,6 +75,10 @@ public final class SigmaDriftStudy implements Callable<Integer> {
   @Option(names = "--batch-size", description = "Batch size (default: ${DEFAULT-VALUE}).")
   int batch = 64;
 
+  @Option(names = "--fixed", split = ",", description = "Fixed powerIterations modes, one each "
+      + "(default: 1,2,5); the first is the cost baseline.")
+  List<Integer> fixed = List.of(1, 2, 5);
+
   @Option(names = "--tolerances", split = ",", description = "powerIterationTolerance of the "
       + "tolerance modes (with refreshForInference), one mode each (default: 1e-4).")
   List<Double> tolerances = List.of(1e-4);
@@ -103,7 +107,7 @@ public final class SigmaDriftStudy implements Callable<Integer> {
 
   List<Mode> modes() {
     List<Mode> modes = new ArrayList<>();
-    for (int n : new int[] {1, 2, 5}) {
+    for (int n : fixed) {
       modes.add(new Mode("fixed " + n,
           l -> new SpectralNormalization.Builder(l).powerIterations(n).build()));
     }
