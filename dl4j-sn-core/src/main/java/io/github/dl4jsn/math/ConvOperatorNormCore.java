@@ -163,6 +163,10 @@ public final class ConvOperatorNormCore implements NormEstimator {
     }
   }
 
+  /**
+   * Tolerance mode with one vector: power iterations until {@code <u, conv(v)>} changes by at
+   * most {@code tolerance} of itself (the first compared with the estimate before iterating).
+   */
   @Override
   public int powerIterateToTolerance(INDArray weight, int min, int max, double tolerance) {
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {

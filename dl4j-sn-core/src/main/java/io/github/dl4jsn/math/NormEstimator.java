@@ -25,11 +25,10 @@ public interface NormEstimator {
   void powerIterate(INDArray weight, int n);
 
   /**
-   * Runs power iterations until the estimate {@code u^T M v} changes by at most {@code tolerance}
-   * relative to itself from one iteration to the next (the first compared against the estimate
-   * from the vectors before iterating): at least {@code min} iterations, at most {@code max}. Like
-   * {@link #powerIterate}, it leaves the state that {@link #normalize} with {@code afterIteration}
-   * reuses.
+   * Iterates until the estimate of sigma changes by at most {@code tolerance} relative to itself
+   * from one iteration to the next: at least {@code min} iterations, at most {@code max} (see the
+   * implementations for how). Like {@link #powerIterate}, it leaves the state that {@link
+   * #normalize} with {@code afterIteration} reuses.
    *
    * @return the number of iterations run
    */
