@@ -92,6 +92,16 @@ final class CpuSpectralNormCore extends SpectralNormCore {
   }
 
   @Override
+  void copy(INDArray src, INDArray dst) {
+    blas.copy(src, dst);
+  }
+
+  @Override
+  void scale(double alpha, INDArray x) {
+    blas.scal(x.length(), alpha, x);
+  }
+
+  @Override
   public INDArray normalize(INDArray weight, boolean afterIteration, boolean inference) {
     if (!afterIteration) {
       multiply(matrix(weight), v, mv);

@@ -324,6 +324,8 @@ public class SpectralNormCore implements NormEstimator {
         v2 = Nd4j.create(v.dataType(), new long[] {1, w}, 'c');
         mv2 = Nd4j.create(v.dataType(), new long[] {1, h}, 'c');
         u2 = Nd4j.create(v.dataType(), new long[] {1, h}, 'c');
+        scratchW = Nd4j.create(v.dataType(), new long[] {1, w}, 'c');
+        scratchH = Nd4j.create(v.dataType(), new long[] {1, h}, 'c');
         // A fixed start (no draw from ND4J's generator): alternating signs, then orthogonalized.
         for (long j = 0; j < w; j++) {
           v2.putScalar(0, j, (j % 2 == 0 ? 1.0 : -1.0) * (1 + (j % 7)));
@@ -342,7 +344,7 @@ public class SpectralNormCore implements NormEstimator {
       double r11 = norm(mv);
       normalizeInto(mv, u, eps); // q1
       double r12 = dot(u, mv2);
-      u2.assign(mv2);
+      copy(mv2, u2);
       axpy(-r12, u, u2);
       double r22 = norm(u2);
       normalizeInto(u2, u2, eps); // q2
@@ -369,10 +371,10 @@ public class SpectralNormCore implements NormEstimator {
       i++;
       boolean done = i >= min && Math.abs(sigmaRitz - previous) <= tolerance * sigmaRitz;
       // Rotate V and Q to the Ritz vectors: v, u the top pair; v2, u2 the second.
-      rotate(v, v2, y1, y2);
+      rotate(v, v2, y1, y2, scratchW);
       double x1 = sigmaRitz > 0 ? (r11 * y1 + r12 * y2) / sigmaRitz : 1;
       double x2 = sigmaRitz > 0 ? (r22 * y2) / sigmaRitz : 0;
-      rotate(u, u2, x1, x2);
+      rotate(u, u2, x1, x2, scratchH);
       if (done || i == max) {
         normalizeInto(v, v, eps);
         multiply(m, v, mv);
@@ -388,16 +390,30 @@ public class SpectralNormCore implements NormEstimator {
   }
 
   /** {@code [p, q] <- [c1 p + c2 q, -c2 p + c1 q]} for a unit (c1, c2): a rotation in place. */
-  private void rotate(INDArray p, INDArray q, double c1, double c2) {
-    INDArray oldP = p.dup();
-    p.muli(c1).addi(q.mul(c2));
-    q.muli(c1).subi(oldP.muli(c2));
+  private void rotate(INDArray p, INDArray q, double c1, double c2, INDArray scratch) {
+    copy(p, scratch);
+    scale(c1, p);
+    axpy(c2, q, p);
+    scale(c1, q);
+    axpy(-c2, scratch, q);
   }
 
-  /** The second vector pair of tolerance mode (transient); null until it first runs. */
+  /** The second vector pair of tolerance mode (transient), and scratch rows; null until used. */
   private INDArray v2;
   private INDArray u2;
   private INDArray mv2;
+  private INDArray scratchW;
+  private INDArray scratchH;
+
+  /** {@code dst = src}. */
+  void copy(INDArray src, INDArray dst) {
+    dst.assign(src);
+  }
+
+  /** {@code x *= alpha}. */
+  void scale(double alpha, INDArray x) {
+    Nd4j.exec(new ScalarMultiplication(x, null, x, alpha));
+  }
 
   /** {@code a . b} on the host. */
   double dot(INDArray a, INDArray b) {
@@ -413,7 +429,7 @@ public class SpectralNormCore implements NormEstimator {
 
   /** {@code y += alpha x}. */
   void axpy(double alpha, INDArray x, INDArray y) {
-    y.addi(x.mul(alpha));
+    Nd4j.getBlasWrapper().level1().axpy(x.length(), alpha, x, y);
   }
 
   /** {@code u . (M v)} from the buffers, on the host (one device sync on a GPU backend). */
