@@ -243,7 +243,7 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
             + underlying.getClass().getSimpleName() + " has " + available);
       }
       for (String key : normalize) {
-        if (!available.contains(key)) {
+        if (key == null || !available.contains(key)) {
           throw new DL4JInvalidConfigException(name + ": cannot normalize weight '" + key + "': "
               + underlying.getClass().getSimpleName() + " has " + available);
         }

@@ -9,6 +9,7 @@ import io.github.dl4jsn.math.SpectralNormCore;
 import io.github.dl4jsn.math.WeightLayout;
 import io.github.dl4jsn.params.SpectralNormParamInitializer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
@@ -139,7 +140,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
     this.warmupIterations = builder.warmupIterations;
     this.coefficient = builder.coefficient;
     this.clipOnly = builder.clipOnly;
-    this.normalize = builder.normalize == null ? null : List.copyOf(builder.normalize);
+    this.normalize = builder.normalize == null ? null : new ArrayList<>(builder.normalize);
     this.operatorNorm = builder.operatorNorm;
     this.operatorNormInputType = builder.operatorNormInputType;
     this.operatorNormInputFixed = builder.operatorNormInputType != null;
@@ -531,7 +532,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
                 + " has " + available);
       }
       for (String key : normalize) {
-        if (!available.contains(key)) {
+        if (key == null || !available.contains(key)) {
           throw new DL4JInvalidConfigException(
               name + ": cannot normalize weight '" + key + "': "
                   + underlying.getClass().getSimpleName() + " has " + available);
@@ -802,7 +803,8 @@ public class SpectralNormalization extends BaseWrapperLayer {
      * the layer has one).
      */
     public Builder normalize(String... keys) {
-      this.normalize = List.of(keys);
+      // Arrays.asList, not List.of: a null key must reach validation, not fail here.
+      this.normalize = keys == null ? null : new ArrayList<>(Arrays.asList(keys));
       return this;
     }
 

@@ -76,6 +76,40 @@ class ConfigurationFuzzRegressionTest {
   }
 
   /**
+   * Shrunk: DENSE in MULTI_LAYER, DOUBLE, TANH, MSE head, input InputTypeFeedForward(1); nOut 1;
+   * route BUILDER, name null; keys=NULL_KEY (normalize("W", null)). It threw a
+   * NullPointerException from List.of inside Builder.normalize.
+   */
+  @Test
+  void aNullNormalizeKeyIsRejectedNamingTheLayerInsteadOfThrowingANullPointerException() {
+    FuzzCase c = shrunk(Kind.DENSE, geometry(1, 0, 0, 0), kernel(1, 1, 1),
+        new Options(0, 1e-12, 0, 1.0, false, Keys.NULL_KEY, false, OperatorInput.NETWORK),
+        Route.BUILDER);
+    assertThat(FuzzOracle.check(c)).isEqualTo("rejected: normalize");
+
+    assertThatThrownBy(() -> new SpectralNormalization.Builder(
+            new DenseLayer.Builder().name("critic1").nOut(4).build()).normalize("W", null).build())
+        .isInstanceOf(DL4JInvalidConfigException.class)
+        .hasMessageContaining("'critic1'")
+        .hasMessageContaining("cannot normalize weight 'null'");
+    // The same key set by a setter (as a JSON file might) fails at init, for the SameDiff
+    // wrapper too, whose validation called List.contains(null) on an immutable list.
+    SpectralNormalization sn = SpectralNormalization.wrap(new DenseLayer.Builder().nOut(4).build());
+    sn.setNormalize(Arrays.asList("W", null));
+    assertThatThrownBy(() -> new MultiLayerNetwork(denseThenOutput(sn)).init())
+        .isInstanceOf(DL4JInvalidConfigException.class)
+        .hasMessageContaining("layer 0")
+        .hasMessageContaining("cannot normalize weight 'null'");
+    SameDiffSpectralNormalization attention = SpectralNormalization.wrapSameDiff(
+        new SelfAttentionLayer.Builder().nOut(2).nHeads(1).headSize(2).projectInput(true).build());
+    attention.setNormalize(Arrays.asList("Wq", null));
+    assertThatThrownBy(attention::validate)
+        .isInstanceOf(DL4JInvalidConfigException.class)
+        .hasMessageContaining("SelfAttentionLayer")
+        .hasMessageContaining("cannot normalize weight 'null'");
+  }
+
+  /**
    * Not a library bug: LSTM in MULTI_LAYER, DOUBLE, SIGMOID, MSE head (SN), input
    * InputTypeRecurrent(2,timeSeriesLength=2,format=NCW), name 'Layer-2'; powerIterations=5,
    * eps=1e-6, warmupIterations=2, coefficient=0.001, keys=FIRST failed DL4J's gradient check by
