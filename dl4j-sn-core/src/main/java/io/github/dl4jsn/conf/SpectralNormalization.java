@@ -318,6 +318,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
    */
   public List<NormalizedWeight> normalizedWeights() {
     validateInner(describe());
+    // Set by a setter or in JSON on a layer that is not a convolution: say so here, as DL4J asks
+    // for the parameter count before it instantiates the layer (and validate() runs).
+    validateOperatorNorm(describe());
     List<NormalizedWeight> chosen = new ArrayList<>();
     for (NormalizedWeight nw : weightsOf(underlying)) {
       if (normalize == null || normalize.contains(nw.key())) {
@@ -520,10 +523,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
           name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
               + coefficient);
     }
-    if (operatorNorm && !OPERATOR_NORM_TYPES.contains(underlying.getClass())) {
-      throw new DL4JInvalidConfigException(name + ": operatorNorm applies to "
-          + simpleNames(OPERATOR_NORM_TYPES) + ", not " + underlying.getClass().getSimpleName());
-    }
+    validateOperatorNorm(name);
     if (normalize != null) {
       List<String> available = defaultKeys(underlying);
       if (normalize.isEmpty()) {
@@ -538,6 +538,14 @@ public class SpectralNormalization extends BaseWrapperLayer {
                   + underlying.getClass().getSimpleName() + " has " + available);
         }
       }
+    }
+  }
+
+  /** Checks that operator-norm mode, if on, is on for a convolution. */
+  private void validateOperatorNorm(String name) {
+    if (operatorNorm && !OPERATOR_NORM_TYPES.contains(underlying.getClass())) {
+      throw new DL4JInvalidConfigException(name + ": operatorNorm applies to "
+          + simpleNames(OPERATOR_NORM_TYPES) + ", not " + underlying.getClass().getSimpleName());
     }
   }
 

@@ -110,6 +110,30 @@ class ConfigurationFuzzRegressionTest {
   }
 
   /**
+   * Shrunk: DENSE in MULTI_LAYER, DOUBLE, TANH, MSE head, input InputTypeFeedForward(1); nOut 1;
+   * route SETTERS_BEFORE_CONF, name null; operatorNorm=true (setOperatorNorm(true) on a
+   * DenseLayer's wrapper). init() threw a ClassCastException (DenseLayer to ConvolutionLayer):
+   * DL4J asks for the parameter count before the layer is instantiated and validated.
+   */
+  @Test
+  void operatorNormSetOnADenseLayerFailsAtInitNamingTheLayerInsteadOfAClassCastException() {
+    FuzzCase c = shrunk(Kind.DENSE, geometry(1, 0, 0, 0), kernel(1, 1, 1),
+        new Options(0, 1e-12, 0, 1.0, false, Keys.DEFAULT, true, OperatorInput.NETWORK),
+        Route.SETTERS_BEFORE_CONF);
+    assertThat(FuzzOracle.check(c)).isEqualTo("rejected: operatorNorm");
+
+    SpectralNormalization sn = SpectralNormalization.wrap(
+        new DenseLayer.Builder().name("critic1").nOut(4).build());
+    sn.setOperatorNorm(true);
+    MultiLayerConfiguration conf = denseThenOutput(sn);
+    assertThatThrownBy(() -> new MultiLayerNetwork(conf).init())
+        .isInstanceOf(DL4JInvalidConfigException.class)
+        .hasMessageContaining("'critic1'")
+        .hasMessageContaining("operatorNorm applies to ConvolutionLayer")
+        .hasMessageContaining("not DenseLayer");
+  }
+
+  /**
    * Not a library bug: LSTM in MULTI_LAYER, DOUBLE, SIGMOID, MSE head (SN), input
    * InputTypeRecurrent(2,timeSeriesLength=2,format=NCW), name 'Layer-2'; powerIterations=5,
    * eps=1e-6, warmupIterations=2, coefficient=0.001, keys=FIRST failed DL4J's gradient check by
