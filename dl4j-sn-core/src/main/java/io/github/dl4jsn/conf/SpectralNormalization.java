@@ -413,7 +413,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
           + "convolution sees: call setInputType on the network configuration, or give it with "
           + "SpectralNormalization.Builder.operatorNorm(InputType)");
     }
-    InputType out = operatorProbe().getOutputType(-1, operatorNormInputType);
+    InputType out = underlying instanceof Deconvolution3D
+        ? deconvolution3dOutput((Deconvolution3D) underlying, operatorNormInputType)
+        : operatorProbe().getOutputType(-1, operatorNormInputType);
     long[] in = operatorNormInputType.getShape(true);
     long[] o = out.getShape(true);
     in[0] = 1;
@@ -426,6 +428,31 @@ public class SpectralNormalization extends BaseWrapperLayer {
       }
     }
     return w.asOperator(o, in);
+  }
+
+  /**
+   * The output a Deconvolution3D computes for an input, by libnd4j's deconv3d formula: per
+   * dimension {@code s (i - 1) + (k - 1) d + 1 - 2 p}, or {@code s i} in Same mode. DL4J M2.1's own
+   * {@code Deconvolution3D.getOutputType} mixes up the kernel's dimensions in Truncate mode (for a
+   * 1x3x2 kernel on a 2x5x3 input it says 3x5x5; the op returns 2x7x4), and operator-norm mode
+   * needs the size the op returns.
+   */
+  static InputType deconvolution3dOutput(Deconvolution3D d, InputType input) {
+    if (!(input instanceof InputType.InputTypeConvolutional3D)) {
+      return d.getOutputType(-1, input);
+    }
+    InputType.InputTypeConvolutional3D in = (InputType.InputTypeConvolutional3D) input;
+    long[] size = {in.getDepth(), in.getHeight(), in.getWidth()};
+    long[] out = new long[3];
+    for (int i = 0; i < 3; i++) {
+      int k = d.getKernelSize()[i];
+      int st = d.getStride()[i];
+      int dil = d.getDilation()[i];
+      out[i] = d.getConvolutionMode() == org.deeplearning4j.nn.conf.ConvolutionMode.Same
+          ? st * size[i]
+          : st * (size[i] - 1) + (long) (k - 1) * dil + 1 - 2L * d.getPadding()[i];
+    }
+    return InputType.convolutional3D(d.getDataFormat(), out[0], out[1], out[2], d.getNOut());
   }
 
   /**

@@ -134,6 +134,29 @@ class ConfigurationFuzzRegressionTest {
   }
 
   /**
+   * Shrunk: DECONV3D in MULTI_LAYER, DOUBLE, TANH, MSE head, input
+   * InputTypeConvolutional3D(format=NCDHW,d=2,h=5,w=3,c=2), kernel 1x3x2, stride 1, no padding,
+   * Truncate; route BUILDER, operatorNorm=true. init() failed with "Shapes must be equal during
+   * backprop: [1, 1, 2, 7, 4] vs [1, 1, 3, 5, 5]": u took its shape from DL4J's
+   * Deconvolution3D.getOutputType, which mixes up the kernel's dimensions, while the plain network
+   * (global pooling after the layer) trains.
+   */
+  @Test
+  void operatorNormOfADeconvolution3DWithANonCubicKernelUsesTheSizeTheOpReturns() {
+    FuzzCase c = shrunk(Kind.DECONV3D, geometry(2, 2, 1, 1), kernel(1, 3, 2),
+        new Options(0, 1e-12, 0, 1.0, false, Keys.DEFAULT, true, OperatorInput.NETWORK),
+        Route.BUILDER);
+    assertThat(c.inputType(0)).isEqualTo(InputType.convolutional3D(
+        org.deeplearning4j.nn.conf.layers.Convolution3D.DataFormat.NCDHW, 2, 5, 3, 2));
+    assertThat(FuzzOracle.check(c)).isEqualTo("trains, gradient check passes");
+
+    MultiLayerNetwork net = network(c);
+    INDArray output = net.feedForward(c.input(DataType.DOUBLE)).get(1);
+    assertThat(output.shape()).containsExactly(2, 1, 2, 7, 4);
+    assertThat(net.getParam("0_uW").length()).isEqualTo(2 * 7 * 4);
+  }
+
+  /**
    * Not a library bug: LSTM in MULTI_LAYER, DOUBLE, SIGMOID, MSE head (SN), input
    * InputTypeRecurrent(2,timeSeriesLength=2,format=NCW), name 'Layer-2'; powerIterations=5,
    * eps=1e-6, warmupIterations=2, coefficient=0.001, keys=FIRST failed DL4J's gradient check by
