@@ -157,6 +157,31 @@ class ConfigurationFuzzRegressionTest {
   }
 
   /**
+   * Shrunk: DEPTHWISE in MULTI_LAYER, DOUBLE, TANH, MSE head, input
+   * InputTypeConvolutional(h=1,w=3,c=1,NCHW), kernel 1x3, depth multiplier 1, Truncate; route
+   * BUILDER, operatorNorm=true. The training-mode forward pass failed in libnd4j ("Op
+   * [depthwise_conv2d] execution failed": MmulHelper::dot: Z array must be scalar), which
+   * operator-norm mode calls on a batch of one feature map; the plain network (batch 2) trains.
+   */
+  @Test
+  void operatorNormOfASingleChannelDepthwiseConvolutionWithAOneByOneOutputRuns() {
+    FuzzCase c = shrunk(Kind.DEPTHWISE, geometry(1, 0, 0, 0), kernel(1, 3, 1),
+        new Options(0, 1e-12, 0, 1.0, false, Keys.DEFAULT, true, OperatorInput.NETWORK),
+        Route.BUILDER);
+    assertThat(c.inputType(0)).isEqualTo(InputType.convolutional(1, 3, 1));
+    assertThat(FuzzOracle.check(c)).isEqualTo("trains, gradient check passes");
+
+    // The operator maps a 1x3 map to one number, the kernel's dot product with it: its norm is
+    // the kernel's 2-norm, which two power iterations reach from any start.
+    FuzzCase warm = shrunk(Kind.DEPTHWISE, geometry(1, 0, 0, 0), kernel(1, 3, 1),
+        new Options(0, 1e-12, 2, 1.0, false, Keys.DEFAULT, true, OperatorInput.NETWORK),
+        Route.BUILDER);
+    MultiLayerNetwork net = network(warm);
+    double kernelNorm = net.getParam("0_W").norm2Number().doubleValue();
+    assertThat(SpectralNorm.sigmas(net).get("layer0/W")).isCloseTo(kernelNorm, within(1e-12));
+  }
+
+  /**
    * Not a library bug: LSTM in MULTI_LAYER, DOUBLE, SIGMOID, MSE head (SN), input
    * InputTypeRecurrent(2,timeSeriesLength=2,format=NCW), name 'Layer-2'; powerIterations=5,
    * eps=1e-6, warmupIterations=2, coefficient=0.001, keys=FIRST failed DL4J's gradient check by
