@@ -416,6 +416,14 @@ public class SpectralNormalization extends BaseWrapperLayer {
     InputType out = underlying instanceof Deconvolution3D
         ? deconvolution3dOutput((Deconvolution3D) underlying, operatorNormInputType)
         : operatorProbe().getOutputType(-1, operatorNormInputType);
+    if (underlying instanceof Convolution3D
+        && out instanceof InputType.InputTypeConvolutional3D) {
+      // DL4J M2.1 reports a Convolution3D's output as NDHWC whatever the layer's format: u must
+      // have the layout the op returns.
+      InputType.InputTypeConvolutional3D o3 = (InputType.InputTypeConvolutional3D) out;
+      out = InputType.convolutional3D(((Convolution3D) underlying).getDataFormat(),
+          o3.getDepth(), o3.getHeight(), o3.getWidth(), o3.getChannels());
+    }
     long[] in = operatorNormInputType.getShape(true);
     long[] o = out.getShape(true);
     in[0] = 1;

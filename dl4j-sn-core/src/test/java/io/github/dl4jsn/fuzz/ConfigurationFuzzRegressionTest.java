@@ -182,6 +182,33 @@ class ConfigurationFuzzRegressionTest {
   }
 
   /**
+   * Shrunk: CONV3D in MULTI_LAYER, DOUBLE, TANH, MSE head, input
+   * InputTypeConvolutional3D(format=NCDHW,d=1,h=1,w=1,c=1), kernel 1x1x1, nOut 2, Truncate; route
+   * BUILDER, operatorNorm=true. The backward pass failed ("Shapes must be equal during backprop:
+   * [1, 2, 1, 1, 1] vs [1, 1, 1, 1, 2]"): DL4J's Convolution3D.getOutputType reports NDHWC for an
+   * NCDHW layer, and u took that layout.
+   */
+  @Test
+  void operatorNormOfAnNcdhwConvolution3DShapesUAsTheOpsOutput() {
+    FuzzCase c = shrunk(Kind.CONV3D, new Geometry(1, 0, 0, 0, 0, 2, 1, false), kernel(1, 1, 1),
+        new Options(0, 1e-12, 0, 1.0, false, Keys.DEFAULT, true, OperatorInput.NETWORK),
+        Route.BUILDER);
+    assertThat(c.inputType(0)).isEqualTo(InputType.convolutional3D(
+        org.deeplearning4j.nn.conf.layers.Convolution3D.DataFormat.NCDHW, 1, 1, 1, 1));
+    assertThat(FuzzOracle.check(c)).isEqualTo("trains, gradient check passes");
+
+    // A 1x1x1 kernel from one channel to two maps a number to a 2-vector: its operator norm is
+    // the kernel's 2-norm, which two power iterations reach.
+    FuzzCase warm = shrunk(Kind.CONV3D, new Geometry(1, 0, 0, 0, 0, 2, 1, false),
+        kernel(1, 1, 1),
+        new Options(0, 1e-12, 2, 1.0, false, Keys.DEFAULT, true, OperatorInput.NETWORK),
+        Route.BUILDER);
+    MultiLayerNetwork net = network(warm);
+    double kernelNorm = net.getParam("0_W").norm2Number().doubleValue();
+    assertThat(SpectralNorm.sigmas(net).get("layer0/W")).isCloseTo(kernelNorm, within(1e-12));
+  }
+
+  /**
    * Not a library bug: LSTM in MULTI_LAYER, DOUBLE, SIGMOID, MSE head (SN), input
    * InputTypeRecurrent(2,timeSeriesLength=2,format=NCW), name 'Layer-2'; powerIterations=5,
    * eps=1e-6, warmupIterations=2, coefficient=0.001, keys=FIRST failed DL4J's gradient check by
