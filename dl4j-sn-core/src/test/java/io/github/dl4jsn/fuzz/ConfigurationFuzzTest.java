@@ -15,6 +15,7 @@ import io.github.dl4jsn.fuzz.FuzzCase.Structure;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -69,11 +70,15 @@ class ConfigurationFuzzTest {
     Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
   }
 
-  @Property(tries = DEFAULT_TRIES, seed = DEFAULT_SEED)
+  @Property(tries = DEFAULT_TRIES, seed = DEFAULT_SEED, edgeCases = EdgeCasesMode.NONE)
   @AddLifecycleHook(FuzzSettings.class)
   void everyConfigurationFailsNamingTheBadValueOrTrainsWithFiniteCheckedGradients(
       @ForAll("cases") FuzzCase c) {
+    long start = System.nanoTime();
     String outcome = FuzzOracle.check(c);
+    if (Boolean.getBoolean("dl4jsn.fuzz.verbose")) {
+      System.out.printf("case %.2f s %s: %s%n", (System.nanoTime() - start) / 1e9, outcome, c);
+    }
     Statistics.label("outcome").collect(outcome);
     Statistics.label("layer").collect(c.kind());
     Statistics.label("route").collect(c.r.route());

@@ -428,15 +428,21 @@ final class FuzzCase {
       if (sn && r.route == Route.SETTERS_AFTER_CONF) {
         applySetters(findSn(targetOf(conf)));
       }
-      if (sn && viaApply()) {
-        boolean strict = r.route == Route.APPLY_STRICT;
+      if (sn && r.route == Route.APPLY) {
         conf = conf instanceof MultiLayerConfiguration
-            ? SpectralNorm.apply((MultiLayerConfiguration) conf, pick(), strict).configuration()
-            : SpectralNorm.apply((ComputationGraphConfiguration) conf, pick(), strict)
+            ? SpectralNorm.applyTo((MultiLayerConfiguration) conf, pick())
+            : SpectralNorm.applyTo((ComputationGraphConfiguration) conf, pick());
+      } else if (sn && r.route == Route.APPLY_STRICT) {
+        conf = conf instanceof MultiLayerConfiguration
+            ? SpectralNorm.apply((MultiLayerConfiguration) conf, pick(), true).configuration()
+            : SpectralNorm.apply((ComputationGraphConfiguration) conf, pick(), true)
                 .configuration();
       }
     } catch (RuntimeException e) {
       throw new StageFailure(Stage.CONF, e);
+    }
+    if (sn && viaApply()) {
+      checkApplied(conf);
     }
     return new Built(conf, input(dataType));
   }
@@ -712,6 +718,38 @@ final class FuzzCase {
         return l -> l.getLayerName() != null && (l.getLayerName().hashCode() & bits) % 2 == 1;
       default:
         return l -> true;
+    }
+  }
+
+  /**
+   * Checks that SpectralNorm.apply/applyTo wrapped the target exactly when the predicate accepts
+   * it and it has weights (a SelfAttentionLayer without projections has none); not checked for
+   * predicates on names, which DL4J's recurrent wrappers do not pass on to their inner layer.
+   */
+  private void checkApplied(Object conf) {
+    boolean normalizable = !(s.kind == Kind.SELF_ATTENTION && !r.projectInput);
+    Boolean expected;
+    switch (r.pick) {
+      case ALL:
+      case TARGET_TYPE:
+        expected = normalizable;
+        break;
+      case NONE:
+        expected = false;
+        break;
+      case OUTPUT_TYPES:
+        expected = normalizable && s.kind == Kind.OUTPUT;
+        break;
+      default:
+        expected = null;
+    }
+    Object target = findSn(targetOf(conf));
+    boolean wrapped = target instanceof SpectralNormalization
+        || target instanceof RecurrentSpectralNormalization
+        || target instanceof SameDiffSpectralNormalization;
+    if (expected != null && wrapped != expected) {
+      throw new AssertionError("SpectralNorm.apply with predicate " + r.pick + " "
+          + (wrapped ? "wrapped" : "left alone") + " the target: " + target);
     }
   }
 
