@@ -27,6 +27,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
@@ -206,6 +207,47 @@ class ConfigurationFuzzRegressionTest {
     MultiLayerNetwork net = network(warm);
     double kernelNorm = net.getParam("0_W").norm2Number().doubleValue();
     assertThat(SpectralNorm.sigmas(net).get("layer0/W")).isCloseTo(kernelNorm, within(1e-12));
+  }
+
+  /**
+   * Shrunk: SELF_ATTENTION in MULTI_LAYER, DOUBLE, TANH, MSE head (SN), input
+   * InputTypeRecurrent(2,timeSeriesLength=2,format=NCW), nOut 2, one head of size 1; route
+   * BUILDER, name 'Layer-2'; eps=4.9E-324, warmupIterations=3, coefficient=6.517, clipOnly=true,
+   * keys=ALL (the options do not matter). The backward pass failed in libnd4j ("matmul_bp ...
+   * NDArray::mulRowVector: wrong arguments"): with nHeads x headSize = 1, M of Wq, Wk and Wv has
+   * one row and sigma = u M v was two matmuls on 1x1 operands; the plain layer trains.
+   */
+  @Test
+  void selfAttentionWithOneHeadOfSizeOneTrainsWithSpectralNormalization() {
+    FuzzCase c = new FuzzCase(
+        new Structure(Kind.SELF_ATTENTION, Container.MULTI_LAYER, DataType.DOUBLE,
+            Activation.TANH, false, true, Form.WRAP),
+        new Geometry(2, 0, 0, 1, 0, 2, 1, false),
+        new Kernel(1, 1, 2, 2, 0, 1, ConvolutionMode.Truncate, false),
+        new Options(0, 4.9E-324, 3, 6.517, true, Keys.ALL, false, OperatorInput.NETWORK),
+        new Routing(Route.BUILDER, "Layer-2", Pick.ALL, 0, false, true));
+    assertThat(c.inputType(0)).isEqualTo(InputType.recurrent(2, 2));
+    assertThat(FuzzOracle.check(c)).isEqualTo("trains, gradient check passes");
+
+    // M of Wq is one row, so its sigma is the row's 2-norm; training steps stay finite.
+    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1)
+        .dataType(DataType.DOUBLE).list()
+        .layer(SpectralNormalization.wrapSameDiff(new SelfAttentionLayer.Builder().nOut(2)
+            .nHeads(1).headSize(1).projectInput(true).build()))
+        .layer(new RnnOutputLayer.Builder(LossFunction.MSE).nOut(2)
+            .activation(Activation.IDENTITY).build())
+        .setInputType(InputType.recurrent(2, 3))
+        .build();
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    double rowNorm = net.getParam("0_Wq").norm2Number().doubleValue();
+    assertThat(SpectralNorm.sigmas(net).get("layer0/Wq")).isCloseTo(rowNorm, within(1e-12));
+    INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 2, 3);
+    INDArray y = Nd4j.rand(DataType.DOUBLE, 4, 2, 3);
+    for (int i = 0; i < 3; i++) {
+      net.fit(x, y);
+      assertThat(net.score()).isFinite();
+    }
   }
 
   /**
