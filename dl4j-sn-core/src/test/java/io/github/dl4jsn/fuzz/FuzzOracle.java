@@ -340,12 +340,16 @@ final class FuzzOracle {
 
   /**
    * DL4J's gradient check of every parameter: central differences with epsilon 1e-6, relative
-   * error at most 1e-5, u and v excluded. Not DL4J M2.1's subset mode: for a parameter shorter
-   * than maxPerParam it steps one element past the parameter's end, so it checks the first
-   * element of the next parameter under the previous one's name, an excluded u among them. Absolute errors below 1e-10 or below the rounding floor of a central
-   * difference, about 4 ulps of the score over epsilon ({@code 1e-9 |score|}), pass: a score of
-   * 0.57 cannot resolve a gradient error of 1e-10 (a fuzzed LSTM with coefficient 0.001 showed it:
-   * an absolute error of 1.1e-10 at epsilon 1e-6 that vanishes at 1e-5, 1e-4 and 1e-3).
+   * error at most 1e-5, u and v excluded, stopping at the first failure.
+   *
+   * <p>Not DL4J M2.1's subset mode: where its step does not divide a parameter's length it lands
+   * one element past the parameter's end, and after a bias of length 1 it checks the first
+   * element of an excluded u under the bias's name (a false failure).
+   *
+   * <p>Absolute errors below 1e-10, or below the rounding floor of a central difference, about 4
+   * ulps of the score over epsilon ({@code 1e-9 |score|}), pass: a score of 0.57 cannot resolve a
+   * gradient error of 1e-10 (a fuzzed LSTM with coefficient 0.001 showed it: an absolute error of
+   * 1.1e-10 at epsilon 1e-6 that vanishes at 1e-5, 1e-4 and 1e-3).
    */
   private static Void gradientCheck(Model net, INDArray input, INDArray labels) {
     backward(net, input, labels);
@@ -355,13 +359,15 @@ final class FuzzOracle {
       ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig()
           .net((MultiLayerNetwork) net).input(input).labels(labels)
           .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(minAbsoluteError)
-          .print(GradientCheckUtil.PrintMode.FAILURES_ONLY).excludeParams(vectorKeys(net)));
+          .exitOnFirstError(true).print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
+          .excludeParams(vectorKeys(net)));
     } else {
       ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig()
           .net((ComputationGraph) net).inputs(new INDArray[] {input})
           .labels(new INDArray[] {labels})
           .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(minAbsoluteError)
-          .print(GradientCheckUtil.PrintMode.FAILURES_ONLY).excludeParams(vectorKeys(net)));
+          .exitOnFirstError(true).print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
+          .excludeParams(vectorKeys(net)));
     }
     if (!ok) {
       throw new AssertionError("the gradient check fails");
