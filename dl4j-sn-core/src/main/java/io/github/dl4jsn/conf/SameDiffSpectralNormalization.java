@@ -231,11 +231,7 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
     if (!(eps > 0) || Double.isInfinite(eps)) {
       throw new DL4JInvalidConfigException(name + ": eps must be > 0 and finite, got " + eps);
     }
-    if (!(coefficient > 0) || Double.isInfinite(coefficient)) {
-      throw new DL4JInvalidConfigException(
-          name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
-              + coefficient);
-    }
+    SpectralNormalization.validateCoefficient(name, coefficient, DataType.DOUBLE);
     if (normalize != null) {
       List<String> available = defaultKeys(underlying);
       if (normalize.isEmpty()) {
@@ -375,6 +371,7 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
       Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
       boolean initializeParams, DataType networkDataType) {
     validate();
+    SpectralNormalization.validateCoefficient(describe(), coefficient, networkDataType);
     SameDiffSpectralNormLayer ret = new SameDiffSpectralNormLayer(conf, networkDataType);
     ret.setIndex(layerIndex);
     ret.setParamsViewArray(layerParamsView);

@@ -553,11 +553,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
     if (!(eps > 0) || Double.isInfinite(eps)) {
       throw new DL4JInvalidConfigException(name + ": eps must be > 0 and finite, got " + eps);
     }
-    if (!(coefficient > 0) || Double.isInfinite(coefficient)) {
-      throw new DL4JInvalidConfigException(
-          name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
-              + coefficient);
-    }
+    validateCoefficient(name, coefficient, DataType.DOUBLE);
     validateOperatorNorm(name);
     if (normalize != null) {
       List<String> available = defaultKeys(underlying);
@@ -573,6 +569,37 @@ public class SpectralNormalization extends BaseWrapperLayer {
                   + underlying.getClass().getSimpleName() + " has " + available);
         }
       }
+    }
+  }
+
+  /**
+   * Checks the inner layer and the options for a network of the given data type: also that the
+   * coefficient is a normal number of that type, so that c W / sigma and its gradient (which
+   * divides by c) are representable.
+   *
+   * @throws DL4JInvalidConfigException naming the layer and the bad value
+   */
+  public void validate(String where, DataType dataType) {
+    validate(where);
+    validateCoefficient(where != null ? where : describe(), coefficient, dataType);
+  }
+
+  /**
+   * Checks a coefficient: finite, positive and normal in the data type (for DOUBLE at least
+   * 2.2e-308, whose reciprocal is finite; for FLOAT 1.2e-38 to 3.4e38).
+   */
+  static void validateCoefficient(String name, double coefficient, DataType dataType) {
+    double lowest = SpectralNormCore.smallestNormal(dataType);
+    double highest = SpectralNormCore.largestFinite(dataType);
+    if (!(coefficient > 0) || Double.isInfinite(coefficient)) {
+      throw new DL4JInvalidConfigException(
+          name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
+              + coefficient);
+    }
+    if (coefficient < lowest || coefficient > highest) {
+      throw new DL4JInvalidConfigException(
+          name + ": coefficient (the target Lipschitz constant) must be a normal " + dataType
+              + " number, from " + lowest + " to " + highest + ", got " + coefficient);
     }
   }
 
@@ -675,7 +702,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
       INDArray layerParamsView,
       boolean initializeParams,
       DataType networkDataType) {
-    validate("layer " + layerIndex + " (" + describe() + ")");
+    validate("layer " + layerIndex + " (" + describe() + ")", networkDataType);
     SpectralNormParamInitializer init = SpectralNormParamInitializer.getInstance();
     long innerCount = SpectralNormParamInitializer.innerParamCount(underlying);
     INDArray flat = layerParamsView.reshape(layerParamsView.length());

@@ -135,6 +135,50 @@ class ConfigurationFuzzRegressionTest {
   }
 
   /**
+   * Shrunk: DENSE in MULTI_LAYER, DOUBLE, TANH, MSE head, input InputTypeFeedForward(1); nOut 1;
+   * route BUILDER, name null; coefficient=4.9E-324 (Double.MIN_VALUE, subnormal). It was accepted
+   * and the gradient was NaN: dL/dW divides by c, and 1/c overflows. A coefficient outside a FLOAT
+   * network's range (1e-300, 1e300) likewise made W_SN zero or NaN there.
+   */
+  @Test
+  void aCoefficientThatIsNotANormalNumberOfTheDataTypeIsRejectedNamingTheLayerAndValue() {
+    FuzzCase c = shrunk(Kind.DENSE, geometry(1, 0, 0, 0), kernel(1, 1, 1),
+        new Options(0, 1e-12, 0, 4.9E-324, false, Keys.DEFAULT, false, OperatorInput.NETWORK),
+        Route.BUILDER);
+    assertThat(FuzzOracle.check(c)).isEqualTo("rejected: coefficient");
+
+    assertThatThrownBy(() -> new SpectralNormalization.Builder(
+            new DenseLayer.Builder().name("critic1").nOut(4).build())
+            .coefficient(Double.MIN_VALUE).build())
+        .isInstanceOf(DL4JInvalidConfigException.class)
+        .hasMessageContaining("'critic1'")
+        .hasMessageContaining("got 4.9E-324");
+    for (double coefficient : new double[] {1e300, 1e-300}) {
+      MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+          .dataType(DataType.FLOAT).list()
+          .layer(new SpectralNormalization.Builder(
+              new DenseLayer.Builder().name("critic1").nOut(4).build())
+              .coefficient(coefficient).build())
+          .layer(new OutputLayer.Builder(LossFunction.MSE).nOut(1)
+              .activation(Activation.IDENTITY).build())
+          .setInputType(InputType.feedForward(3))
+          .build();
+      assertThatThrownBy(() -> new MultiLayerNetwork(conf).init())
+          .isInstanceOf(DL4JInvalidConfigException.class)
+          .hasMessageContaining("layer 0")
+          .hasMessageContaining("'critic1'")
+          .hasMessageContaining("normal FLOAT number")
+          .hasMessageContaining("got " + coefficient);
+      // The same coefficient is a normal DOUBLE: a DOUBLE network takes it.
+      MultiLayerConfiguration inDouble = conf.clone();
+      inDouble.setDataType(DataType.DOUBLE);
+      MultiLayerNetwork net = new MultiLayerNetwork(inDouble);
+      net.init();
+      assertThat(net.output(Nd4j.rand(DataType.DOUBLE, 2, 3)).isNaN().any()).isFalse();
+    }
+  }
+
+  /**
    * Shrunk: DECONV3D in MULTI_LAYER, DOUBLE, TANH, MSE head, input
    * InputTypeConvolutional3D(format=NCDHW,d=2,h=5,w=3,c=2), kernel 1x3x2, stride 1, no padding,
    * Truncate; route BUILDER, operatorNorm=true. init() failed with "Shapes must be equal during

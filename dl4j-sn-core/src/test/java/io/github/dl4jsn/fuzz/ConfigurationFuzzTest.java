@@ -151,6 +151,8 @@ class ConfigurationFuzzTest {
         Tuple.of(6, Arbitraries.just(1.0)),
         Tuple.of(3, Arbitraries.doubles().between(0.1, 10).ofScale(3)),
         Tuple.of(1, Arbitraries.of(1e-3, 100.0)),
+        // Subnormal (1/c overflows); below FLOAT's normal range; tiny but normal in DOUBLE.
+        Tuple.of(1, Arbitraries.of(Double.MIN_VALUE, 1e-40, 1e-300)),
         Tuple.of(2, Arbitraries.of(0.0, -0.0, -2.0, Double.NaN, Double.POSITIVE_INFINITY,
             Double.NEGATIVE_INFINITY)));
     return Combinators.combine(

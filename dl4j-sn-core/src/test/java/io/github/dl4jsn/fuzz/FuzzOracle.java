@@ -7,6 +7,7 @@ import io.github.dl4jsn.fuzz.FuzzCase.OperatorInput;
 import io.github.dl4jsn.fuzz.FuzzCase.Route;
 import io.github.dl4jsn.fuzz.FuzzCase.Stage;
 import io.github.dl4jsn.fuzz.FuzzCase.StageFailure;
+import io.github.dl4jsn.math.SpectralNormCore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -55,7 +56,10 @@ final class FuzzOracle {
     if (!(o.eps() > 0) || Double.isInfinite(o.eps())) {
       out.add(new Problem("eps", String.valueOf(o.eps())));
     }
-    if (!(o.coefficient() > 0) || Double.isInfinite(o.coefficient())) {
+    // c must be a normal number of the network's data type (else W_SN or 1/c overflows).
+    double lowest = SpectralNormCore.smallestNormal(c.s.dataType());
+    double highest = SpectralNormCore.largestFinite(c.s.dataType());
+    if (!(o.coefficient() >= lowest && o.coefficient() <= highest)) {
       out.add(new Problem("coefficient", String.valueOf(o.coefficient())));
     }
     Keys keys = o.keys();
