@@ -238,11 +238,7 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
     if (!(eps > 0) || Double.isInfinite(eps)) {
       throw new DL4JInvalidConfigException(name + ": eps must be > 0 and finite, got " + eps);
     }
-    if (!(coefficient > 0) || Double.isInfinite(coefficient)) {
-      throw new DL4JInvalidConfigException(
-          name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
-              + coefficient);
-    }
+    SpectralNormalization.validateCoefficient(name, coefficient, DataType.DOUBLE);
     SpectralNormalization.validateTolerance(name, powerIterations, powerIterationTolerance,
         maxPowerIterations);
     if (normalize != null) {
@@ -252,7 +248,7 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
             + underlying.getClass().getSimpleName() + " has " + available);
       }
       for (String key : normalize) {
-        if (!available.contains(key)) {
+        if (key == null || !available.contains(key)) {
           throw new DL4JInvalidConfigException(name + ": cannot normalize weight '" + key + "': "
               + underlying.getClass().getSimpleName() + " has " + available);
         }
@@ -305,10 +301,13 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
       SDVariable u = new StopGradient(sd, params.get(t.uKey())).outputVariable();
       SDVariable v = new StopGradient(sd, params.get(t.vKey())).outputVariable();
       SDVariable a = w.reshape(t.rows, t.cols);
-      // sigma = u M v: with M = A, u A v^T; with M = A^T, v A u^T.
+      // sigma = u M v: with M = A, u A v^T; with M = A^T, v A u^T. Written as sum(A * left^T
+      // right), not as two matmuls: libnd4j M2.1's matmul_bp fails on 1x1 operands
+      // ("mulRowVector: wrong arguments"), as for attention with one head of size 1.
       SDVariable left = t.transposed ? v : u;
       SDVariable right = t.transposed ? u : v;
-      SDVariable sigma = left.mmul(a.mmul(right.reshape(t.cols, 1))).reshape(1, 1);
+      SDVariable outer = left.reshape(t.rows, 1).mul(right.reshape(1, t.cols));
+      SDVariable sigma = a.mul(outer).sum(true, 0, 1);
       SDVariable ratio = sigma.mul(1.0 / coefficient);
       if (clipOnly) {
         ratio = sd.math().max(ratio, sd.constant(Nd4j.scalar(ratio.dataType(), 1.0)));
@@ -381,6 +380,7 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
       Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
       boolean initializeParams, DataType networkDataType) {
     validate();
+    SpectralNormalization.validateCoefficient(describe(), coefficient, networkDataType);
     SameDiffSpectralNormLayer ret = new SameDiffSpectralNormLayer(conf, networkDataType);
     ret.setIndex(layerIndex);
     ret.setParamsViewArray(layerParamsView);

@@ -9,6 +9,7 @@ import io.github.dl4jsn.math.SpectralNormCore;
 import io.github.dl4jsn.math.WeightLayout;
 import io.github.dl4jsn.params.SpectralNormParamInitializer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
@@ -151,7 +152,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
     this.powerIterationTolerance = builder.powerIterationTolerance;
     this.maxPowerIterations = builder.maxPowerIterations;
     this.refreshForInference = builder.refreshForInference;
-    this.normalize = builder.normalize == null ? null : List.copyOf(builder.normalize);
+    this.normalize = builder.normalize == null ? null : new ArrayList<>(builder.normalize);
     this.operatorNorm = builder.operatorNorm;
     this.operatorNormInputType = builder.operatorNormInputType;
     this.operatorNormInputFixed = builder.operatorNormInputType != null;
@@ -365,6 +366,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
    */
   public List<NormalizedWeight> normalizedWeights() {
     validateInner(describe());
+    // Set by a setter or in JSON on a layer that is not a convolution: say so here, as DL4J asks
+    // for the parameter count before it instantiates the layer (and validate() runs).
+    validateOperatorNorm(describe());
     List<NormalizedWeight> chosen = new ArrayList<>();
     for (NormalizedWeight nw : weightsOf(underlying)) {
       if (normalize == null || normalize.contains(nw.key())) {
@@ -457,7 +461,11 @@ public class SpectralNormalization extends BaseWrapperLayer {
           + "convolution sees: call setInputType on the network configuration, or give it with "
           + "SpectralNormalization.Builder.operatorNorm(InputType)");
     }
-    InputType out = operatorProbe().getOutputType(-1, operatorNormInputType);
+    InputType out = underlying instanceof Deconvolution3D
+        ? deconvolution3dOutput((Deconvolution3D) underlying, operatorNormInputType)
+        : operatorProbe().getOutputType(-1, operatorNormInputType);
+    // Both laid out in the layer's own format (DL4J M2.1 reports a 3-D convolution's output as
+    // NDHWC whatever the layer's format; see featureMapShape).
     long[] in = featureMapShape(operatorNormInputType);
     long[] o = featureMapShape(out);
     for (long x : in) {
@@ -495,6 +503,31 @@ public class SpectralNormalization extends BaseWrapperLayer {
     long[] shape = type.getShape(true);
     shape[0] = 1;
     return shape;
+  }
+
+  /**
+   * The output a Deconvolution3D computes for an input, by libnd4j's deconv3d formula: per
+   * dimension {@code s (i - 1) + (k - 1) d + 1 - 2 p}, or {@code s i} in Same mode. DL4J M2.1's own
+   * {@code Deconvolution3D.getOutputType} mixes up the kernel's dimensions in Truncate mode (for a
+   * 1x3x2 kernel on a 2x5x3 input it says 3x5x5; the op returns 2x7x4), and operator-norm mode
+   * needs the size the op returns.
+   */
+  static InputType deconvolution3dOutput(Deconvolution3D d, InputType input) {
+    if (!(input instanceof InputType.InputTypeConvolutional3D)) {
+      return d.getOutputType(-1, input);
+    }
+    InputType.InputTypeConvolutional3D in = (InputType.InputTypeConvolutional3D) input;
+    long[] size = {in.getDepth(), in.getHeight(), in.getWidth()};
+    long[] out = new long[3];
+    for (int i = 0; i < 3; i++) {
+      int k = d.getKernelSize()[i];
+      int st = d.getStride()[i];
+      int dil = d.getDilation()[i];
+      out[i] = d.getConvolutionMode() == org.deeplearning4j.nn.conf.ConvolutionMode.Same
+          ? st * size[i]
+          : st * (size[i] - 1) + (long) (k - 1) * dil + 1 - 2L * d.getPadding()[i];
+    }
+    return InputType.convolutional3D(d.getDataFormat(), out[0], out[1], out[2], d.getNOut());
   }
 
   /**
@@ -587,16 +620,9 @@ public class SpectralNormalization extends BaseWrapperLayer {
     if (!(eps > 0) || Double.isInfinite(eps)) {
       throw new DL4JInvalidConfigException(name + ": eps must be > 0 and finite, got " + eps);
     }
-    if (!(coefficient > 0) || Double.isInfinite(coefficient)) {
-      throw new DL4JInvalidConfigException(
-          name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
-              + coefficient);
-    }
+    validateCoefficient(name, coefficient, DataType.DOUBLE);
     validateTolerance(name, powerIterations, powerIterationTolerance, maxPowerIterations);
-    if (operatorNorm && !OPERATOR_NORM_TYPES.contains(underlying.getClass())) {
-      throw new DL4JInvalidConfigException(name + ": operatorNorm applies to "
-          + simpleNames(OPERATOR_NORM_TYPES) + ", not " + underlying.getClass().getSimpleName());
-    }
+    validateOperatorNorm(name);
     if (normalize != null) {
       List<String> available = defaultKeys(underlying);
       if (normalize.isEmpty()) {
@@ -605,7 +631,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
                 + " has " + available);
       }
       for (String key : normalize) {
-        if (!available.contains(key)) {
+        if (key == null || !available.contains(key)) {
           throw new DL4JInvalidConfigException(
               name + ": cannot normalize weight '" + key + "': "
                   + underlying.getClass().getSimpleName() + " has " + available);
@@ -628,6 +654,45 @@ public class SpectralNormalization extends BaseWrapperLayer {
     if (tolerance > 0 && maxPowerIterations < powerIterations) {
       throw new DL4JInvalidConfigException(name + ": maxPowerIterations must be >= "
           + "powerIterations (" + powerIterations + "), got " + maxPowerIterations);
+    }
+  }
+
+  /**
+   * Checks the inner layer and the options for a network of the given data type: also that the
+   * coefficient is a normal number of that type, so that c W / sigma and its gradient (which
+   * divides by c) are representable.
+   *
+   * @throws DL4JInvalidConfigException naming the layer and the bad value
+   */
+  public void validate(String where, DataType dataType) {
+    validate(where);
+    validateCoefficient(where != null ? where : describe(), coefficient, dataType);
+  }
+
+  /**
+   * Checks a coefficient: finite, positive and normal in the data type (for DOUBLE at least
+   * 2.2e-308, whose reciprocal is finite; for FLOAT 1.2e-38 to 3.4e38).
+   */
+  static void validateCoefficient(String name, double coefficient, DataType dataType) {
+    double lowest = SpectralNormCore.smallestNormal(dataType);
+    double highest = SpectralNormCore.largestFinite(dataType);
+    if (!(coefficient > 0) || Double.isInfinite(coefficient)) {
+      throw new DL4JInvalidConfigException(
+          name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
+              + coefficient);
+    }
+    if (coefficient < lowest || coefficient > highest) {
+      throw new DL4JInvalidConfigException(
+          name + ": coefficient (the target Lipschitz constant) must be a normal " + dataType
+              + " number, from " + lowest + " to " + highest + ", got " + coefficient);
+    }
+  }
+
+  /** Checks that operator-norm mode, if on, is on for a convolution. */
+  private void validateOperatorNorm(String name) {
+    if (operatorNorm && !OPERATOR_NORM_TYPES.contains(underlying.getClass())) {
+      throw new DL4JInvalidConfigException(name + ": operatorNorm applies to "
+          + simpleNames(OPERATOR_NORM_TYPES) + ", not " + underlying.getClass().getSimpleName());
     }
   }
 
@@ -722,7 +787,7 @@ public class SpectralNormalization extends BaseWrapperLayer {
       INDArray layerParamsView,
       boolean initializeParams,
       DataType networkDataType) {
-    validate("layer " + layerIndex + " (" + describe() + ")");
+    validate("layer " + layerIndex + " (" + describe() + ")", networkDataType);
     SpectralNormParamInitializer init = SpectralNormParamInitializer.getInstance();
     long innerCount = SpectralNormParamInitializer.innerParamCount(underlying);
     INDArray flat = layerParamsView.reshape(layerParamsView.length());
@@ -931,7 +996,8 @@ public class SpectralNormalization extends BaseWrapperLayer {
      * the layer has one).
      */
     public Builder normalize(String... keys) {
-      this.normalize = List.of(keys);
+      // Arrays.asList, not List.of: a null key must reach validation, not fail here.
+      this.normalize = keys == null ? null : new ArrayList<>(Arrays.asList(keys));
       return this;
     }
 

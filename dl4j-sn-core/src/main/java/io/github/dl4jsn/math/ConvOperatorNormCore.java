@@ -6,12 +6,14 @@ import java.util.function.Supplier;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Spectral normalization by the operator norm of a convolution: the largest singular value of the
@@ -55,6 +57,12 @@ public final class ConvOperatorNormCore implements NormEstimator {
   private final double coefficient;
   private final boolean clipOnly;
   private final LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+  /**
+   * Whether the probe runs on a batch of two, the feature map and zeros: libnd4j M2.1's
+   * depthwise_conv2d fails ("MmulHelper::dot: Z array must be scalar") on a batch of one when
+   * there is one input channel, a depth multiplier of 1 and a 1x1 output.
+   */
+  private final boolean twoMaps;
 
   private INDArray u;
   private INDArray v;
@@ -109,6 +117,8 @@ public final class ConvOperatorNormCore implements NormEstimator {
     this.floor = SpectralNormCore.sigmaFloor(dataType);
     this.coefficient = coefficient;
     this.clipOnly = clipOnly;
+    this.twoMaps = conv instanceof DepthwiseConvolution2D
+        && conv.getNIn() * ((DepthwiseConvolution2D) conv).getDepthMultiplier() == 1;
     ConvolutionLayer copy = (ConvolutionLayer) conv.clone();
     copy.setHasBias(false);
     copy.setActivationFn(new ActivationIdentity());
@@ -277,7 +287,20 @@ public final class ConvOperatorNormCore implements NormEstimator {
 
   /** conv(x) for one feature map (a fresh array, outside workspaces). */
   private INDArray conv(INDArray x) {
+    if (twoMaps) {
+      return first(probe.activate(withZeros(x), false, mgr));
+    }
     return probe.activate(x, false, mgr);
+  }
+
+  /** A batch of two: x and zeros (x has a batch dimension of 1). */
+  private static INDArray withZeros(INDArray x) {
+    return Nd4j.concat(0, x, Nd4j.zerosLike(x));
+  }
+
+  /** The first map of a batch of two. */
+  private static INDArray first(INDArray batch) {
+    return batch.get(NDArrayIndex.interval(0, 1)).dup();
   }
 
   /**
@@ -313,11 +336,13 @@ public final class ConvOperatorNormCore implements NormEstimator {
    * {@link #lastWeightGradient} the weight gradient of the convolution with input x and upstream y.
    */
   private INDArray adjoint(INDArray x, INDArray y) {
-    probe.setInput(x, mgr);
+    // With two maps the zero map adds nothing to the weight gradient.
+    probe.setInput(twoMaps ? withZeros(x) : x, mgr);
     org.nd4j.common.primitives.Pair<org.deeplearning4j.nn.gradient.Gradient, INDArray> p =
-        probe.backpropGradient(y.dup(), mgr);
+        probe.backpropGradient(twoMaps ? withZeros(y) : y.dup(), mgr);
     lastWeightGradient = p.getFirst().getGradientFor("W");
-    return p.getSecond().reshape('c', inputShape);
+    INDArray epsilon = twoMaps ? first(p.getSecond()) : p.getSecond();
+    return epsilon.reshape('c', inputShape);
   }
 
   private static double dot(INDArray a, INDArray b) {

@@ -216,6 +216,23 @@ public class SpectralNormCore implements NormEstimator {
     return dataType == DataType.DOUBLE ? 1e-30 : Math.sqrt(smallestNormal(dataType));
   }
 
+  /** The largest finite number of a floating-point type. */
+  public static double largestFinite(DataType dataType) {
+    switch (dataType) {
+      case DOUBLE:
+        return Double.MAX_VALUE;
+      case FLOAT:
+        return Float.MAX_VALUE;
+      case BFLOAT16:
+        return 3.3895313892515355e38;
+      case HALF:
+        return 65504;
+      default:
+        throw new IllegalArgumentException(
+            "Spectral normalization needs a floating-point type, got " + dataType);
+    }
+  }
+
   /** The smallest positive normal number of a floating-point type. */
   public static double smallestNormal(DataType dataType) {
     switch (dataType) {
