@@ -77,31 +77,6 @@ final class CpuSpectralNormCore extends SpectralNormCore {
   }
 
   @Override
-  double dotUmv() {
-    return blas.dot(h, 1.0, u, mv);
-  }
-
-  @Override
-  double dot(INDArray a, INDArray b) {
-    return blas.dot(a.length(), 1.0, a, b);
-  }
-
-  @Override
-  void axpy(double alpha, INDArray x, INDArray y) {
-    blas.axpy(x.length(), alpha, x, y);
-  }
-
-  @Override
-  void copy(INDArray src, INDArray dst) {
-    blas.copy(src, dst);
-  }
-
-  @Override
-  void scale(double alpha, INDArray x) {
-    blas.scal(x.length(), alpha, x);
-  }
-
-  @Override
   public INDArray normalize(INDArray weight, boolean afterIteration, boolean inference) {
     if (!afterIteration) {
       multiply(matrix(weight), v, mv);
@@ -163,8 +138,7 @@ final class CpuSpectralNormCore extends SpectralNormCore {
   }
 
   /** ||x|| by BLAS, recomputed in DOUBLE where the type's sum of squares may be inexact. */
-  @Override
-  double norm(INDArray x) {
+  private double norm(INDArray x) {
     double n = blas.nrm2(x);
     if (n > safeLow && n < safeHigh) {
       return n;

@@ -322,137 +322,24 @@ public class SpectralNormCore implements NormEstimator {
   }
 
   /**
-   * Tolerance mode, by subspace iteration on two vectors with Rayleigh-Ritz: v and a second,
-   * transient vector v2 (kept across calls, not saved) span V; each iteration computes the QR
-   * factorization {@code M V = Q R}, takes sigma as the largest singular value of the 2x2 R (the
-   * Ritz value), and moves on to {@code V = orth(M^T Q)}. A single vector converges at the rate
-   * sigma_2/sigma_1 and, when an update lets the second singular value overtake the first, stays
-   * near the old direction for many iterations with an estimate near sigma_2, the new second
-   * value; two vectors hold both directions, converge at the rate sigma_3/sigma_1, and the Ritz
-   * value picks the larger at once. It stops when the Ritz value changes by at most {@code
-   * tolerance} of itself (after at least {@code min} iterations) and leaves u and v at the top Ritz
-   * vectors, {@code M v} in the buffer.
+   * Tolerance mode, by subspace iteration on two vectors with Rayleigh-Ritz; see {@link
+   * TwoVectorIteration}. It decides on the host when to stop, so it reads scalars from the device
+   * (a synchronization per iteration on a GPU): an opt-in mode, kept out of this file's hot path.
    */
   @Override
   public int powerIterateToTolerance(INDArray weight, int min, int max, double tolerance) {
-    INDArray m = matrix(weight);
-    if (v2 == null) {
-      try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-        v2 = Nd4j.create(v.dataType(), new long[] {1, w}, 'c');
-        mv2 = Nd4j.create(v.dataType(), new long[] {1, h}, 'c');
-        u2 = Nd4j.create(v.dataType(), new long[] {1, h}, 'c');
-        scratchW = Nd4j.create(v.dataType(), new long[] {1, w}, 'c');
-        scratchH = Nd4j.create(v.dataType(), new long[] {1, h}, 'c');
-        // A fixed start (no draw from ND4J's generator): alternating signs, then orthogonalized.
-        for (long j = 0; j < w; j++) {
-          v2.putScalar(0, j, (j % 2 == 0 ? 1.0 : -1.0) * (1 + (j % 7)));
-        }
-      }
+    if (tolerancePair == null) {
+      tolerancePair = new TwoVectorIteration(this);
     }
-    double previous = Double.NaN;
-    int i = 0;
-    while (i < max) {
-      // V = orth([v, v2]); M V = [M v, M v2] = Q R.
-      normalizeInto(v, v, eps);
-      axpy(-dot(v, v2), v, v2);
-      normalizeInto(v2, v2, eps);
-      multiply(m, v, mv);
-      multiply(m, v2, mv2);
-      double r11 = norm(mv);
-      normalizeInto(mv, u, eps); // q1
-      double r12 = dot(u, mv2);
-      copy(mv2, u2);
-      axpy(-r12, u, u2);
-      double r22 = norm(u2);
-      normalizeInto(u2, u2, eps); // q2
-      // The top singular pair of R = [[r11, r12], [0, r22]]: sigma^2 is the larger eigenvalue of
-      // R^T R = [[a, b], [b, c]]; y its eigenvector (V's coordinates), x = R y / sigma (Q's).
-      double a = r11 * r11;
-      double b = r11 * r12;
-      double c = r12 * r12 + r22 * r22;
-      double half = (a - c) / 2;
-      double root = Math.sqrt(half * half + b * b);
-      double sigmaRitz = Math.sqrt(Math.max((a + c) / 2 + root, 0));
-      double y1;
-      double y2;
-      if (b == 0) {
-        y1 = a >= c ? 1 : 0;
-        y2 = a >= c ? 0 : 1;
-      } else {
-        y1 = b;
-        y2 = (a + c) / 2 + root - a;
-        double n = Math.hypot(y1, y2);
-        y1 /= n;
-        y2 /= n;
-      }
-      i++;
-      boolean done = i >= min && Math.abs(sigmaRitz - previous) <= tolerance * sigmaRitz;
-      // Rotate V and Q to the Ritz vectors: v, u the top pair; v2, u2 the second.
-      rotate(v, v2, y1, y2, scratchW);
-      double x1 = sigmaRitz > 0 ? (r11 * y1 + r12 * y2) / sigmaRitz : 1;
-      double x2 = sigmaRitz > 0 ? (r22 * y2) / sigmaRitz : 0;
-      rotate(u, u2, x1, x2, scratchH);
-      if (done || i == max) {
-        normalizeInto(v, v, eps);
-        multiply(m, v, mv);
-        normalizeInto(mv, u, eps);
-        break;
-      }
-      previous = sigmaRitz;
-      // Next subspace: V = M^T Q (orthonormalized at the top of the loop).
-      multiplyTransposed(m, u, v);
-      multiplyTransposed(m, u2, v2);
-    }
-    return i;
+    return tolerancePair.run(matrix(weight), min, max, tolerance);
   }
 
-  /** {@code [p, q] <- [c1 p + c2 q, -c2 p + c1 q]} for a unit (c1, c2): a rotation in place. */
-  private void rotate(INDArray p, INDArray q, double c1, double c2, INDArray scratch) {
-    copy(p, scratch);
-    scale(c1, p);
-    axpy(c2, q, p);
-    scale(c1, q);
-    axpy(-c2, scratch, q);
-  }
+  /** Tolerance mode's state (a transient second vector pair); null until first used. */
+  private TwoVectorIteration tolerancePair;
 
-  /** The second vector pair of tolerance mode (transient), and scratch rows; null until used. */
-  private INDArray v2;
-  private INDArray u2;
-  private INDArray mv2;
-  private INDArray scratchW;
-  private INDArray scratchH;
-
-  /** {@code dst = src}. */
-  void copy(INDArray src, INDArray dst) {
-    dst.assign(src);
-  }
-
-  /** {@code x *= alpha}. */
-  void scale(double alpha, INDArray x) {
-    Nd4j.exec(new ScalarMultiplication(x, null, x, alpha));
-  }
-
-  /** {@code a . b} on the host. */
-  double dot(INDArray a, INDArray b) {
-    Nd4j.exec(new Dot(a, b, norm2));
-    return norm2.getDouble();
-  }
-
-  /** {@code ||x||} on the host. */
-  double norm(INDArray x) {
-    Nd4j.exec(new Norm2(x, norm2));
-    return norm2.getDouble();
-  }
-
-  /** {@code y += alpha x}. */
-  void axpy(double alpha, INDArray x, INDArray y) {
-    Nd4j.getBlasWrapper().level1().axpy(x.length(), alpha, x, y);
-  }
-
-  /** {@code u . (M v)} from the buffers, on the host (one device sync on a GPU backend). */
-  double dotUmv() {
-    Nd4j.exec(new Dot(u, mv, sigma));
-    return sigma.getDouble();
+  /** The column count of M (the length of v). */
+  long w() {
+    return w;
   }
 
   /**
