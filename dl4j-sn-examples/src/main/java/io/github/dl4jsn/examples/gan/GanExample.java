@@ -102,6 +102,14 @@ public final class GanExample implements Callable<Integer> {
       + "convolutions; the last two have twice as many (default: ${DEFAULT-VALUE}).")
   int width = 16;
 
+  @Option(names = "--g-width", description = "2-D: units of each of the generator's four hidden "
+      + "layers (default: 400, PacGAN's).")
+  int generatorWidth = 400;
+
+  @Option(names = "--d-width", description = "2-D: units of each of the discriminator's three "
+      + "hidden layers (default: 200, PacGAN's).")
+  int discriminatorWidth = 200;
+
   @Option(names = "--protocol", description = "2-D: quick (default: ring of radius 2 with std "
       + "0.02, lr 1e-3 decaying linearly to 0, 2000 steps; learns the ring in about 3 minutes) or "
       + "pacgan (PacGAN's ring of radius 1 with std 0.01, the setting's constant lr, 1500 steps). "
@@ -244,12 +252,14 @@ public final class GanExample implements Callable<Integer> {
           "--sn-coefficient must be > 0, got " + snCoefficient);
     }
     if (steps < 1 || batchSize < 1 || latent < 1 || evalSamples < 2 || logEvery < 1
-        || classifierEpochs < 1 || classifierTrainImages < 0 || width < 1) {
+        || classifierEpochs < 1 || classifierTrainImages < 0 || width < 1 || generatorWidth < 1
+        || discriminatorWidth < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(),
-          "--steps, --batch-size, --latent, --log-every, --classifier-epochs and --width must be "
-              + ">= 1, --eval-samples >= 2 and --classifier-train-images >= 0; got " + steps
-              + ", " + batchSize + ", " + latent + ", " + logEvery + ", " + classifierEpochs + ", "
-              + width + ", " + evalSamples + ", " + classifierTrainImages);
+          "--steps, --batch-size, --latent, --log-every, --classifier-epochs, --width, --g-width "
+              + "and --d-width must be >= 1, --eval-samples >= 2 and --classifier-train-images "
+              + ">= 0; got " + steps + ", " + batchSize + ", " + latent + ", " + logEvery + ", "
+              + classifierEpochs + ", " + width + ", " + generatorWidth + ", "
+              + discriminatorWidth + ", " + evalSamples + ", " + classifierTrainImages);
     }
     if ((learningRate != null && !(learningRate > 0)) || (discriminatorSteps != null
         && discriminatorSteps < 1) || !(ringRadius > 0) || (modeStd != null && !(modeStd > 0))) {
@@ -323,7 +333,8 @@ public final class GanExample implements Callable<Integer> {
     json.put("sn_coefficient", sn ? snCoefficient : null);
     json.put("sn_convolutions", !sn || !dataset.isImage() ? null
         : operatorNorm ? "operator norm" : "reshaped kernel");
-    json.put("discriminator_width", dataset.isImage() ? width : null);
+    json.put("discriminator_width", dataset.isImage() ? width : discriminatorWidth);
+    json.put("generator_width", dataset.isImage() ? null : generatorWidth);
     json.put("protocol", dataset.isImage() ? null : protocol);
     json.put("ring_radius", dataset == Dataset.RING ? ringRadius : null);
     json.put("mode_std", dataset.isImage() ? null : modeStd);
@@ -392,12 +403,13 @@ public final class GanExample implements Callable<Integer> {
 
     @Override
     public org.deeplearning4j.nn.conf.MultiLayerConfiguration generator() {
-      return GanModels.generator2d(latent, adam(1), seed);
+      return GanModels.generator2d(latent, generatorWidth, adam(1), seed);
     }
 
     @Override
     public org.deeplearning4j.nn.conf.MultiLayerConfiguration discriminator() {
-      return GanModels.discriminator2d(sn, snCoefficient, adam(nDis()), seed + 1);
+      return GanModels.discriminator2d(sn, snCoefficient, discriminatorWidth, adam(nDis()),
+          seed + 1);
     }
 
     @Override

@@ -37,6 +37,12 @@ public final class GanModels {
 
   /** The generator: latent z of {@code latent} dimensions to a point in the plane. */
   public static MultiLayerConfiguration generator2d(int latent, IUpdater updater, long seed) {
+    return generator2d(latent, 400, updater, seed);
+  }
+
+  /** The generator with hidden layers of {@code width} units (PacGAN: 400). */
+  public static MultiLayerConfiguration generator2d(int latent, int width, IUpdater updater,
+      long seed) {
     NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(DataType.FLOAT)
@@ -44,7 +50,7 @@ public final class GanModels {
         .weightInit(WeightInit.XAVIER)
         .list();
     for (int i = 0; i < 4; i++) {
-      b.layer(new DenseLayer.Builder().nOut(400).activation(Activation.IDENTITY).build());
+      b.layer(new DenseLayer.Builder().nOut(width).activation(Activation.IDENTITY).build());
       // DL4J 1.0.0-M2.1's BatchNormalization ignores its activation function (its layer never
       // calls getActivationFn): the ReLU must be a layer of its own, or G is linear.
       b.layer(new BatchNormalization.Builder().build());
@@ -70,6 +76,12 @@ public final class GanModels {
    */
   public static MultiLayerConfiguration discriminator2d(
       boolean spectralNorm, double coefficient, IUpdater updater, long seed) {
+    return discriminator2d(spectralNorm, coefficient, 200, updater, seed);
+  }
+
+  /** The discriminator with hidden layers of {@code width} units (PacGAN: 200). */
+  public static MultiLayerConfiguration discriminator2d(boolean spectralNorm, double coefficient,
+      int width, IUpdater updater, long seed) {
     UnaryOperator<Layer> wrap = spectralNorm
         ? l -> new SpectralNormalization.Builder(l).coefficient(coefficient).build()
         : l -> l;
@@ -81,7 +93,7 @@ public final class GanModels {
         .activation(new ActivationLReLU(0.2))
         .list();
     for (int i = 0; i < 3; i++) {
-      b.layer(wrap.apply(new DenseLayer.Builder().nOut(200).build()));
+      b.layer(wrap.apply(new DenseLayer.Builder().nOut(width).build()));
     }
     return b.layer(wrap.apply(new OutputLayer.Builder(LossFunction.XENT).nOut(1)
             .activation(Activation.SIGMOID).build()))
