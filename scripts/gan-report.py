@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Summarizes GanExample runs: reads every metrics.json under a folder and prints markdown tables.
 
-2-D runs are grouped by data set, setting and SN, with mean and standard deviation over seeds and
-the seeds' individual values; image runs are listed one per line. Usage: gan-report.py FOLDER
+2-D runs are grouped by framework (DL4J, or the PyTorch twin benchmarks/gan_twin.py), data set,
+setting and SN, with mean and standard deviation over seeds and the seeds' individual values; image
+runs are listed one per line. Usage: gan-report.py FOLDER
 """
 import json
 import pathlib
@@ -16,11 +17,22 @@ def mean_std(values):
     return f"{statistics.mean(values):.3g} ± {statistics.stdev(values):.2g}"
 
 
+def normalized(run):
+    """The twin's metrics.json in the Java program's terms (framework, dataset, setting, ...)."""
+    if "framework" not in run:
+        run["framework"] = "DL4J"
+        return run
+    a = run["args"]
+    run.update(framework="twin", dataset=a["dataset"], setting=a["setting"],
+               spectral_normalization=a["sn"], seed=a["seed"], steps=a["steps"])
+    return run
+
+
 def main(folder):
     runs = []
     for path in sorted(pathlib.Path(folder).glob("*/metrics.json")):
         with open(path) as f:
-            runs.append((path.parent.name, json.load(f)))
+            runs.append((path.parent.name, normalized(json.load(f))))
     if not runs:
         sys.exit(f"no metrics.json under {folder}")
     mixtures = [(n, r) for n, r in runs if r["dataset"] in ("ring", "grid")]
@@ -28,11 +40,12 @@ def main(folder):
     if mixtures:
         groups = {}
         for name, r in mixtures:
-            key = (r["dataset"], r["setting"], "SN" if r["spectral_normalization"] else "plain")
+            key = (r["dataset"], r["setting"], "SN" if r["spectral_normalization"] else "plain",
+                   r["framework"])
             groups.setdefault(key, []).append(r)
-        print("| data | setting | D | runs (seeds) | steps | modes covered | high-quality % "
-              "| reverse KL | per seed: modes / HQ % | s per run |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("| data | setting | D | framework | runs (seeds) | steps | modes covered "
+              "| high-quality % | reverse KL | per seed: modes / HQ % | s per run |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for key in sorted(groups):
             rs = sorted(groups[key], key=lambda r: r["seed"])
             m = [r["metrics"] for r in rs]
@@ -41,7 +54,7 @@ def main(folder):
             kl = [x["reverse_kl"] for x in m if x["reverse_kl"] is not None]
             per_seed = ", ".join(f"{a}/{x['modes']} {b:.1f}" for a, b, x in zip(modes, hq, m))
             seconds = statistics.mean(r["train_seconds"] for r in rs)
-            print(f"| {key[0]} | {key[1]} | {key[2]} | {len(rs)} ({', '.join(str(r['seed']) for r in rs)}) "
+            print(f"| {key[0]} | {key[1]} | {key[2]} | {key[3]} | {len(rs)} ({', '.join(str(r['seed']) for r in rs)}) "
                   f"| {rs[0]['steps']} | {mean_std(modes)} / {m[0]['modes']} | {mean_std(hq)} "
                   f"| {mean_std(kl) if kl else 'n/a'} | {per_seed} | {seconds:.0f} |")
         print()

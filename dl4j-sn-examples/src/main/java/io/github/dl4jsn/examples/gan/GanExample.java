@@ -103,17 +103,17 @@ public final class GanExample implements Callable<Integer> {
   int width = 16;
 
   @Option(names = "--g-width", description = "2-D: units of each of the generator's four hidden "
-      + "layers (default: 400, PacGAN's).")
-  int generatorWidth = 400;
+      + "layers (default: 128 quick, 400 pacgan).")
+  Integer generatorWidth;
 
   @Option(names = "--d-width", description = "2-D: units of each of the discriminator's three "
-      + "hidden layers (default: 200, PacGAN's).")
-  int discriminatorWidth = 200;
+      + "hidden layers (default: 128 quick, 200 pacgan).")
+  Integer discriminatorWidth;
 
   @Option(names = "--protocol", description = "2-D: quick (default: ring of radius 2 with std "
-      + "0.02, lr 1e-3 decaying linearly to 0, 2000 steps; learns the ring in about 3 minutes) or "
-      + "pacgan (PacGAN's ring of radius 1 with std 0.01, the setting's constant lr, 1500 steps). "
-      + "Explicit options override either.")
+      + "0.02, G 4x128 and D 3x128 units, lr 1e-3 decaying linearly to 0, 4000 steps; learns the "
+      + "ring in about 3 minutes) or pacgan (PacGAN's ring of radius 1 with std 0.01, G 4x400 and "
+      + "D 3x200, the setting's constant lr, 1500 steps). Explicit options override either.")
   String protocol = "quick";
 
   @Option(names = "--setting", description = "Adam setting A..F of Miyato et al. Table 1: betas "
@@ -213,7 +213,9 @@ public final class GanExample implements Callable<Integer> {
     if (modeStd == null) {
       modeStd = dataset == Dataset.GRID ? 0.05 : quick ? 0.02 : 0.01;
     }
-    steps = steps != null ? steps : image ? 2000 : quick ? 2000 : 1500;
+    steps = steps != null ? steps : image ? 2000 : quick ? 4000 : 1500;
+    generatorWidth = generatorWidth != null ? generatorWidth : quick ? 128 : 400;
+    discriminatorWidth = discriminatorWidth != null ? discriminatorWidth : quick ? 128 : 200;
     batchSize = batchSize != null ? batchSize : image ? 64 : 256;
     latent = latent != null ? latent : image ? 64 : 2;
     evalSamples = evalSamples != null ? evalSamples : image ? 10_000 : 2500;
