@@ -6,14 +6,20 @@ import java.awt.geom.Ellipse2D;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.BoxAndWhiskerRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.statistics.DefaultBoxAndWhiskerCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -34,6 +40,39 @@ public final class Charts {
     chart.getXYPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
     chart.getXYPlot().setDomainGridlinePaint(Color.LIGHT_GRAY);
     ChartUtils.saveChartAsPNG(file, chart, 800, 500);
+  }
+
+  /**
+   * Box plots of repeated measurements (e.g. one value per seed) for each category (x axis) and
+   * series (one box colour each, side by side within a category; the mean is drawn as a dot),
+   * saved as a PNG of the given size. {@code values.get(series).get(category)} holds the values.
+   */
+  public static void boxes(String title, String xLabel, String yLabel,
+      Map<String, Map<String, List<Double>>> values, int width, int height, File file)
+      throws IOException {
+    DefaultBoxAndWhiskerCategoryDataset data = new DefaultBoxAndWhiskerCategoryDataset();
+    values.forEach((series, byCategory) -> byCategory.forEach((category, v) ->
+        data.add(v, series, category)));
+    BoxAndWhiskerRenderer renderer = new BoxAndWhiskerRenderer();
+    renderer.setMeanVisible(true);
+    renderer.setMedianVisible(true);
+    renderer.setFillBox(true);
+    renderer.setMaxOutlierVisible(true);
+    renderer.setMinOutlierVisible(true);
+    renderer.setDefaultToolTipGenerator(null);
+    renderer.setItemMargin(0.15);
+    Color[] palette = {new Color(31, 119, 180), new Color(255, 127, 14),
+        new Color(174, 199, 232), new Color(255, 187, 120)};
+    for (int i = 0; i < palette.length; i++) {
+      renderer.setSeriesPaint(i, palette[i]);
+    }
+    CategoryPlot plot = new CategoryPlot(data, new CategoryAxis(xLabel), new NumberAxis(yLabel),
+        renderer);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+    chart.setBackgroundPaint(Color.WHITE);
+    ChartUtils.saveChartAsPNG(file, chart, width, height);
   }
 
   /**
