@@ -7,6 +7,7 @@ import io.github.dl4jsn.examples.EngineOptions;
 import java.io.File;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -350,7 +351,7 @@ public final class GanExample implements Callable<Integer> {
           + "--checkpoint-every N)");
     }
     GanCheckpoint checkpoint = GanCheckpoint.read(file);
-    java.util.List<String> differences = checkpoint.differences(runOptions());
+    List<String> differences = checkpoint.differences(runOptions());
     if (!differences.isEmpty()) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--resume: the checkpoint "
           + file.getAbsolutePath() + " is of a different run; resume it with its options or "
