@@ -7,6 +7,7 @@ import io.github.dl4jsn.examples.EngineOptions;
 import java.io.File;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -183,6 +184,22 @@ public final class GanExample implements Callable<Integer> {
   @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
   File out = new File("out/sngan");
 
+  @Option(names = "--checkpoint-every", description = "Write OUT/checkpoint.zip every N steps "
+      + "and after the last one, for --resume (default: ${DEFAULT-VALUE}, none).")
+  int checkpointEvery = 0;
+
+  @Option(names = "--resume", description = "Continue the run whose checkpoint is in --out. The "
+      + "options that define the run must be the same; a difference fails, naming the option.")
+  boolean resume;
+
+  @Option(names = "--stop-after", hidden = true, description = "For tests: end the run after "
+      + "step N as if it were killed there (after that step's checkpoint, if any; no final "
+      + "outputs). Unlike a smaller --steps it leaves the learning-rate schedule as it is.")
+  Integer stopAfter;
+
+  /** Samples the real data; restored from the checkpoint on --resume. */
+  private Random random;
+
   /** Parses {@code --dataset}, accepting {@code fashion-mnist}. */
   static final class DatasetConverter implements CommandLine.ITypeConverter<Dataset> {
     @Override
@@ -269,11 +286,85 @@ public final class GanExample implements Callable<Integer> {
           "--lr, --ring-radius and --mode-std must be > 0 and --n-dis >= 1; got " + learningRate
               + ", " + ringRadius + ", " + modeStd + ", " + discriminatorSteps);
     }
+    if (checkpointEvery < 0 || (stopAfter != null && stopAfter < 1)) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--checkpoint-every must be >= 0 and --stop-after >= 1; got " + checkpointEvery + ", "
+              + stopAfter);
+    }
     if (operatorNorm && !dataset.isImage()) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--operator-norm applies to the image discriminator's convolutions; dataset "
               + dataset + " has none");
     }
+  }
+
+  /**
+   * The options that define the run, as resolved from the command line and the defaults, by
+   * option name. {@code --log-every} and {@code --eval-samples} are among them: progress lines
+   * draw their samples from the random generator that training draws from.
+   */
+  private Map<String, String> runOptions() {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("--dataset", dataset.id());
+    o.put("--sn", sn);
+    if (sn) {
+      o.put("--sn-coefficient", snCoefficient);
+    }
+    if (dataset.isImage()) {
+      o.put("--operator-norm", operatorNorm);
+      o.put("--width", width);
+    } else {
+      o.put("--g-width", generatorWidth);
+      o.put("--d-width", discriminatorWidth);
+      if (dataset == Dataset.RING) {
+        o.put("--ring-radius", ringRadius);
+      }
+      o.put("--mode-std", modeStd);
+    }
+    o.put("--setting", setting.name());
+    o.put("--lr", lr());
+    o.put("--n-dis", nDis());
+    o.put("--lr-decay", learningRateDecay);
+    o.put("--steps", steps);
+    o.put("--batch-size", batchSize);
+    o.put("--latent", latent);
+    o.put("--seed", seed);
+    o.put("--log-every", logEvery);
+    o.put("--eval-samples", evalSamples);
+    Map<String, String> text = new LinkedHashMap<>();
+    o.forEach((k, v) -> text.put(k, String.valueOf(v)));
+    return text;
+  }
+
+  /** What the numbers depend on beyond the options: a resumed run that differs is warned. */
+  private Map<String, String> engineOptions() {
+    Map<String, String> e = new LinkedHashMap<>();
+    e.put("--accel", String.valueOf(engine.accel));
+    String threads = System.getenv("OMP_NUM_THREADS");
+    e.put("OMP_NUM_THREADS", threads == null ? "unset" : threads);
+    return e;
+  }
+
+  /** The checkpoint to resume from, checked to be this run's. */
+  private GanCheckpoint checkpointToResume(File file) throws IOException {
+    if (!file.isFile()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--resume: there is no "
+          + "checkpoint " + file.getAbsolutePath() + " (a run writes one with "
+          + "--checkpoint-every N)");
+    }
+    GanCheckpoint checkpoint = GanCheckpoint.read(file);
+    List<String> differences = checkpoint.differences(runOptions());
+    if (!differences.isEmpty()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--resume: the checkpoint "
+          + file.getAbsolutePath() + " is of a different run; resume it with its options or "
+          + "start a new run in another --out. Differences:\n  "
+          + String.join("\n  ", differences));
+    }
+    for (String d : checkpoint.engineDifferences(engineOptions())) {
+      log.warn("--resume: {}; the run goes on, but its numbers will not be those of an "
+          + "uninterrupted run", d);
+    }
+    return checkpoint;
   }
 
   @Override
@@ -283,15 +374,27 @@ public final class GanExample implements Callable<Integer> {
     if (!out.isDirectory() && !out.mkdirs()) {
       throw new IOException("Cannot create the output folder " + out.getAbsolutePath());
     }
+    File checkpointFile = new File(out, GanCheckpoint.FILE_NAME);
+    GanCheckpoint checkpoint = resume ? checkpointToResume(checkpointFile) : null;
+    if (checkpoint == null && checkpointFile.isFile()) {
+      log.warn("{} holds the checkpoint of an earlier run; {} (to continue that run: --resume)",
+          checkpointFile, checkpointEvery > 0 ? "this run replaces it"
+              : "this run leaves it as it is");
+    }
     String engineDescription = engine.apply(log);
     Nd4j.getRandom().setSeed(seed);
-    Random random = new Random(seed);
-    Task task = dataset.isImage() ? new ImageTask(random) : new MixtureTask(random);
+    random = new Random(seed);
+    Task task = dataset.isImage() ? new ImageTask() : new MixtureTask();
 
     MultiLayerNetwork g = new MultiLayerNetwork(task.generator());
     MultiLayerNetwork d = new MultiLayerNetwork(task.discriminator());
     g.init();
     d.init();
+    if (checkpoint != null) {
+      // As saved: parameters (with u, v and the batch-norm statistics), Adam states, iterations.
+      g = checkpoint.generator();
+      d = checkpoint.discriminator();
+    }
     GanTrainer trainer = new GanTrainer(g, d, latent);
     if (dataset.isImage()) {
       log.info("Discriminator layers and the path each computes on:\n{}", HelperReport.of(d));
@@ -305,8 +408,27 @@ public final class GanExample implements Callable<Integer> {
     Map<String, XYSeries> losses = new LinkedHashMap<>();
     losses.put("discriminator", new XYSeries("discriminator"));
     losses.put("generator (non-saturating)", new XYSeries("generator (non-saturating)"));
+    Map<String, Map<String, XYSeries>> history = new LinkedHashMap<>();
+    history.put("sigmas", sigmas);
+    history.put("losses", losses);
+    history.put("task", task.curves());
+    Map<String, String> runOptions = runOptions();
+    Map<String, String> engineOptions = engineOptions();
+    int resumedFrom = 0;
+    double earlierSeconds = 0;
+    if (checkpoint != null) {
+      checkpoint.restoreHistory(history);
+      checkpoint.restoreArrays(task.arrays());
+      resumedFrom = checkpoint.step();
+      earlierSeconds = checkpoint.trainSeconds();
+      // Last: everything above may draw random numbers, the uninterrupted run's did before step 1.
+      random = checkpoint.restoreRandomness();
+      log.info("Resuming from {} after step {}/{} ({} s trained so far)", checkpointFile,
+          resumedFrom, steps, String.format("%.0f", earlierSeconds));
+    }
+    String resumed = resumedFrom > 0 ? " (resumed after step " + resumedFrom + ")" : "";
     long start = System.nanoTime();
-    for (int step = 1; step <= steps; step++) {
+    for (int step = resumedFrom + 1; step <= steps; step++) {
       for (int k = 0; k < nDis(); k++) {
         trainer.discriminatorStep(task.real(batchSize));
       }
@@ -320,14 +442,24 @@ public final class GanExample implements Callable<Integer> {
         losses.get("generator (non-saturating)").add(step, gLoss);
         String progress = task.progress(trainer, step);
         double elapsed = (System.nanoTime() - start) / 1e9;
-        log.info("step {}/{} ({}s, ~{}s left)  D loss {}  G loss {}  {}", step, steps,
-            String.format("%.0f", elapsed),
-            String.format("%.0f", elapsed / step * (steps - step)),
+        log.info("step {}/{}{} ({}s, ~{}s left)  D loss {}  G loss {}  {}", step, steps, resumed,
+            String.format("%.0f", earlierSeconds + elapsed),
+            String.format("%.0f", elapsed / (step - resumedFrom) * (steps - step)),
             String.format("%.4f", trainer.discriminatorLoss()), String.format("%.4f", gLoss),
             progress);
       }
+      if (checkpointEvery > 0 && (step % checkpointEvery == 0 || step == steps)) {
+        GanCheckpoint.write(checkpointFile, step,
+            earlierSeconds + (System.nanoTime() - start) / 1e9, runOptions, engineOptions, g, d,
+            random, history, task.arrays());
+        log.debug("step {}: wrote {}", step, checkpointFile);
+      }
+      if (stopAfter != null && step == stopAfter && step < steps) {
+        log.info("Stopped after step {}/{} (--stop-after)", step, steps);
+        return 0;
+      }
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
+    double seconds = earlierSeconds + (System.nanoTime() - start) / 1e9;
 
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("dataset", dataset.id());
@@ -352,6 +484,7 @@ public final class GanExample implements Callable<Integer> {
     json.put("batch_size", batchSize);
     json.put("latent", latent);
     json.put("seed", seed);
+    json.put("resumed_after_step", resumedFrom > 0 ? resumedFrom : null);
     json.put("engine", engineDescription);
     json.put("omp_num_threads", System.getenv("OMP_NUM_THREADS"));
     json.put("train_seconds", seconds);
@@ -388,19 +521,23 @@ public final class GanExample implements Callable<Integer> {
     void finish(GanTrainer trainer, Map<String, Object> json) throws IOException;
 
     String plots();
+
+    /** The task's curves over training, by name (kept in checkpoints). */
+    Map<String, XYSeries> curves();
+
+    /** Arrays the task draws once at the start, by name (kept in checkpoints). */
+    Map<String, INDArray> arrays();
   }
 
   /** ring and grid: PacGAN's models and metrics, a scatter plot and a modes-covered curve. */
   private final class MixtureTask implements Task {
     private final Mixture2D mixture;
-    private final Random random;
     private final XYSeries coverage = new XYSeries("modes covered");
 
-    MixtureTask(Random random) {
+    MixtureTask() {
       this.mixture = dataset == Dataset.RING
           ? Mixture2D.ring(ringRadius, modeStd)
           : Mixture2D.grid(modeStd);
-      this.random = random;
     }
 
     @Override
@@ -436,9 +573,7 @@ public final class GanExample implements Callable<Integer> {
               100 * metrics.highQualityFraction),
           samples.castTo(DataType.DOUBLE).toDoubleMatrix(), mixture.modes(),
           mixture.radius() * 1.5, new File(out, "samples.png"));
-      Map<String, XYSeries> c = new LinkedHashMap<>();
-      c.put("modes covered", coverage);
-      Charts.lines("modes covered", "step", "modes", c, new File(out, "modes.png"));
+      Charts.lines("modes covered", "step", "modes", curves(), new File(out, "modes.png"));
       json.put("metrics", metrics.toMap());
       json.put("summary", metrics.toString());
     }
@@ -447,12 +582,23 @@ public final class GanExample implements Callable<Integer> {
     public String plots() {
       return "samples.png, modes.png";
     }
+
+    @Override
+    public Map<String, XYSeries> curves() {
+      Map<String, XYSeries> c = new LinkedHashMap<>();
+      c.put("modes covered", coverage);
+      return c;
+    }
+
+    @Override
+    public Map<String, INDArray> arrays() {
+      return Map.of();
+    }
   }
 
   /** MNIST and Fashion-MNIST: DCGAN-style G, SN-GAN-style CNN D, classifier-based metrics. */
   private final class ImageTask implements Task {
     private static final int PROGRESS_SAMPLES = 1000;
-    private final Random random;
     private final INDArray trainImages;
     private final ImageClassifier classifier;
     private final Frechet.Stats realTest;
@@ -460,8 +606,7 @@ public final class GanExample implements Callable<Integer> {
     private final Map<String, XYSeries> curves = new LinkedHashMap<>();
     private final Map<String, Object> reference = new LinkedHashMap<>();
 
-    ImageTask(Random random) throws IOException {
-      this.random = random;
+    ImageTask() throws IOException {
       IdxImages.Split train = IdxImages.load(data, "train", dataset.id());
       IdxImages.Split test = IdxImages.load(data, "t10k", dataset.id());
       trainImages = train.images.reshape(train.images.size(0), 28 * 28);
@@ -533,6 +678,20 @@ public final class GanExample implements Callable<Integer> {
     @Override
     public String plots() {
       return "samples.png, class-metrics.png";
+    }
+
+    @Override
+    public Map<String, XYSeries> curves() {
+      return curves;
+    }
+
+    /**
+     * The fixed latent vectors of the sample grid: drawn after the classifier, which a resumed run
+     * loads where the first run may have trained it, drawing other random numbers.
+     */
+    @Override
+    public Map<String, INDArray> arrays() {
+      return Map.of("fixed-noise", fixedNoise);
     }
   }
 }
