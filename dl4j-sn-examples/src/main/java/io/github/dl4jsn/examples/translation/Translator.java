@@ -33,7 +33,10 @@ public final class Translator {
     this.alpha = alpha;
   }
 
-  /** Greedy decoding of a batch: the most likely word at each step, up to {@code <eos>}. */
+  /**
+   * Greedy decoding of a batch: the most likely word other than {@code <pad>} at each step, up to
+   * {@code <eos>} or {@code min(maxLen, 2 |source| + 10)} words.
+   */
   public List<int[]> greedy(List<int[]> sources, int maxLen) {
     int b = sources.size();
     decoder.start(sources);
@@ -45,7 +48,8 @@ public final class Translator {
       outs.add(new ArrayList<>());
     }
     for (int t = 0; t < maxLen; t++) {
-      INDArray logp = decoder.step(prev);
+      INDArray logp = decoder.step(prev).dup();
+      logp.getColumn(Vocabulary.PAD).assign(Double.NEGATIVE_INFINITY); // as the beam: never <pad>
       int[] next = logp.argMax(1).toIntVector();
       boolean all = true;
       for (int i = 0; i < b; i++) {
