@@ -222,6 +222,11 @@ public final class TranslationExample implements Runnable {
         model = saved.model;
         log.info("Resuming {} ({} architecture) at epoch {} (iteration {})", modelFile,
             model.architecture(), model.epochCount(), model.iterationCount());
+        if (spec.commandLine().getParseResult().hasMatchedOption("--architecture")
+            && !architecture.name().equals(model.architecture())) {
+          log.warn("--architecture {} ignored: the checkpoint is a {} model", architecture,
+              model.architecture());
+        }
       } else {
         if (resume) {
           log.warn("--resume: no checkpoint {}, starting from scratch", modelFile);
