@@ -21,7 +21,6 @@ import java.util.Random;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
@@ -69,11 +68,12 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  * [nIn, 4H], RW [H, 4H], b [4H]; {@code i, f, o = sigmoid(z_i, z_f, z_o)}, {@code g = tanh(z_g)},
  * {@code c' = f c + i g}, {@code h' = o tanh(c')}. Encoder layers start from zero state.
  *
- * <p><b>Masking.</b> Sources are right-padded; at an encoder step t with mask m_t (1 for a real
- * token, 0 for padding) every layer keeps its state through padding: {@code h_t = h_{t-1} +
- * m_t (h' - h_{t-1})}, the same for c, so the state handed over is the state after each
- * sentence's last real token. The loss sums {@code -log p(target)} over the unpadded target
- * steps (padded steps are multiplied by the target mask), averaged over the sentences.
+ * <p><b>Masking.</b> Sources are right-padded, so an encoder state at a real token never depends
+ * on padding; the state handed over is each layer's (h, c) after each sentence's last real token,
+ * picked out of the stacked states by a one-hot weight over time ({@code sum_t last_t (h_t,
+ * c_t)}: exact, and fewer SameDiff ops than carrying the state through padded steps with a mask
+ * at every step). The loss sums {@code -log p(target)} over the unpadded target steps (padded
+ * steps are multiplied by the target mask), averaged over the sentences.
  *
  * <p><b>Shapes and graphs.</b> SameDiff graphs here have a fixed number of time steps, so the
  * model keeps one training graph per (source, target) length rounded up to a multiple of {@value
@@ -371,56 +371,60 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     return out;
   }
 
-  /** One LSTM cell: {h', c'}; {@code h == null} means zero state. */
-  private SDVariable[] cell(SameDiff sd, Map<String, SDVariable> w, String layer, SDVariable x,
+  /**
+   * The input projections {@code x W + b} of one layer for all steps at once (one matmul, fewer
+   * SameDiff ops than one per step): {@code seq} [steps, b, nIn] to steps arrays [b, 4H].
+   */
+  private SDVariable[] inputProjections(SameDiff sd, Map<String, SDVariable> w, String layer,
+      SDVariable seq, int steps) {
+    long nIn = params.get(layer + "W").size(0);
+    SDVariable z = seq.reshape(-1, nIn).mmul(w.get(layer + "W")).add(w.get(layer + "b"));
+    return sd.unstack(z.reshape(steps, -1, 4L * config.hidden()), 0, steps);
+  }
+
+  /**
+   * One LSTM cell from its input projection {@code zx = x W + b}: {h', c'}; {@code h == null}
+   * means zero state.
+   */
+  private SDVariable[] cell(SameDiff sd, Map<String, SDVariable> w, String layer, SDVariable zx,
       SDVariable h, SDVariable c) {
-    long n = config.hidden();
-    SDVariable z = x.mmul(w.get(layer + "W"));
-    if (h != null) {
-      z = z.add(h.mmul(w.get(layer + "RW")));
-    }
-    z = z.add(w.get(layer + "b"));
-    SDVariable s = sd.nn().sigmoid(z);
-    SDVariable i = s.get(SDIndex.all(), SDIndex.interval(0L, n));
-    SDVariable f = s.get(SDIndex.all(), SDIndex.interval(n, 2 * n));
-    SDVariable g = sd.math().tanh(z.get(SDIndex.all(), SDIndex.interval(2 * n, 3 * n)));
-    SDVariable o = s.get(SDIndex.all(), SDIndex.interval(3 * n, 4 * n));
+    SDVariable z = h == null ? zx : zx.add(h.mmul(w.get(layer + "RW")));
+    SDVariable[] blocks = sd.split(z, 4, 1);
+    SDVariable i = sd.nn().sigmoid(blocks[0]);
+    SDVariable f = sd.nn().sigmoid(blocks[1]);
+    SDVariable g = sd.math().tanh(blocks[2]);
+    SDVariable o = sd.nn().sigmoid(blocks[3]);
     SDVariable cNew = c == null ? i.mul(g) : f.mul(c).add(i.mul(g));
     SDVariable hNew = o.mul(sd.math().tanh(cNew));
     return new SDVariable[] {hNew, cNew};
   }
 
   /**
-   * The encoder over {@code ts} steps of embedded sources {@code srcX} [ts, b, E] with mask
-   * {@code srcMask} [ts, b, 1]; returns {h[layers], c[layers]}, named encH/encC.
+   * The encoder over {@code ts} steps of embedded sources {@code srcX} [ts, b, E]; returns
+   * {h[layers], c[layers]}, each layer's state after each sentence's last real token, named
+   * encH/encC. {@code srcLast} [ts, b, 1] is 1 at that token and 0 elsewhere: padding is on the
+   * right, so the states up to the last real token do not depend on it, and the sum over time of
+   * {@code srcLast * state} picks them out exactly (fewer SameDiff ops than masking every step).
    */
   private SDVariable[][] encoder(SameDiff sd, Map<String, SDVariable> w, SDVariable srcX,
-      SDVariable srcMask, int ts) {
+      SDVariable srcLast, int ts) {
     int layers = config.layers();
     SDVariable[] h = new SDVariable[layers];
     SDVariable[] c = new SDVariable[layers];
-    // Time steps by unstack: the gradient of a point index on dimension 0 (strided_slice_bp)
-    // fails in M2.1 once the index exceeds the size of dimension 1.
-    SDVariable[] xs = sd.unstack(srcX, 0, ts);
-    SDVariable[] ms = sd.unstack(srcMask, 0, ts);
-    for (int t = 0; t < ts; t++) {
-      SDVariable x = xs[t];
-      SDVariable m = ms[t]; // [b, 1]
-      for (int l = 0; l < layers; l++) {
-        SDVariable[] next = cell(sd, w, "enc" + l, x, h[l], c[l]);
-        if (h[l] == null) {
-          h[l] = next[0].mul(m);
-          c[l] = next[1].mul(m);
-        } else {
-          h[l] = h[l].add(m.mul(next[0].sub(h[l])));
-          c[l] = c[l].add(m.mul(next[1].sub(c[l])));
-        }
-        x = h[l];
-      }
-    }
+    SDVariable seq = srcX;
     for (int l = 0; l < layers; l++) {
-      h[l] = h[l].rename("encH" + l);
-      c[l] = c[l].rename("encC" + l);
+      SDVariable[] zx = inputProjections(sd, w, "enc" + l, seq, ts);
+      SDVariable[] hs = new SDVariable[ts];
+      SDVariable[] cs = new SDVariable[ts];
+      for (int t = 0; t < ts; t++) {
+        SDVariable[] next = cell(sd, w, "enc" + l, zx[t], t == 0 ? null : hs[t - 1],
+            t == 0 ? null : cs[t - 1]);
+        hs[t] = next[0];
+        cs[t] = next[1];
+      }
+      seq = sd.stack(0, hs); // [ts, b, H], also the next layer's input
+      h[l] = seq.mul(srcLast).sum(0).rename("encH" + l);
+      c[l] = sd.stack(0, cs).mul(srcLast).sum(0).rename("encC" + l);
     }
     return new SDVariable[][] {h, c};
   }
@@ -482,26 +486,29 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     long e = config.embedding();
     SDVariable srcX = sd.var("srcX", Nd4j.zeros(dt, ts, 1, e));
     SDVariable tgtX = sd.var("tgtX", Nd4j.zeros(dt, tt, 1, e));
-    SDVariable srcMask = sd.placeHolder("srcMask", dt, ts, -1, 1);
+    SDVariable srcLast = sd.placeHolder("srcLast", dt, ts, -1, 1);
     SDVariable tgtOut = sd.placeHolder("tgtOut", DataType.INT32, -1, tt);
     SDVariable tgtMask = sd.placeHolder("tgtMask", dt, -1, tt);
-    SDVariable[][] state = encoder(sd, w, srcX, srcMask, ts);
-    SDVariable[] h = state[0].clone();
-    SDVariable[] c = state[1].clone();
-    SDVariable[] tops = new SDVariable[tt];
-    SDVariable[] xs = sd.unstack(tgtX, 0, tt);
-    for (int t = 0; t < tt; t++) {
-      SDVariable x = xs[t];
-      for (int l = 0; l < config.layers(); l++) {
-        SDVariable[] next = cell(sd, w, "dec" + l, x, h[l], c[l]);
-        h[l] = next[0];
-        c[l] = next[1];
-        x = h[l];
+    SDVariable[][] state = encoder(sd, w, srcX, srcLast, ts);
+    // The hand-over: decoder layer l starts from encoder layer l's final state.
+    SDVariable seq = tgtX;
+    SDVariable[] hs = new SDVariable[tt];
+    for (int l = 0; l < config.layers(); l++) {
+      SDVariable[] zx = inputProjections(sd, w, "dec" + l, seq, tt);
+      SDVariable h = state[0][l];
+      SDVariable c = state[1][l];
+      for (int t = 0; t < tt; t++) {
+        SDVariable[] next = cell(sd, w, "dec" + l, zx[t], h, c);
+        h = next[0];
+        c = next[1];
+        hs[t] = h;
       }
-      tops[t] = x;
+      if (l + 1 < config.layers()) {
+        seq = sd.stack(0, hs);
+      }
     }
     // Time-major rows: row t * b + i is sentence i at step t.
-    SDVariable top = tt == 1 ? tops[0] : sd.concat(0, tops);
+    SDVariable top = sd.concat(0, hs);
     SDVariable logp = logProbs(sd, w, top);
     SDVariable labels = sd.transpose(tgtOut).reshape(-1);
     SDVariable oneHot = sd.oneHot(labels, config.tgtVocab(), -1, 1.0, 0.0, dt);
@@ -517,8 +524,8 @@ public final class StateSeq2SeqModel implements Seq2Seq {
       SameDiff sd = SameDiff.create();
       Map<String, SDVariable> w = declare(sd, graphParams(true, false));
       SDVariable srcX = sd.placeHolder("srcX", config.dataType(), ts, -1, config.embedding());
-      SDVariable srcMask = sd.placeHolder("srcMask", config.dataType(), ts, -1, 1);
-      encoder(sd, w, srcX, srcMask, ts);
+      SDVariable srcLast = sd.placeHolder("srcLast", config.dataType(), ts, -1, 1);
+      encoder(sd, w, srcX, srcLast, ts);
       return sd;
     }));
   }
@@ -531,7 +538,8 @@ public final class StateSeq2SeqModel implements Seq2Seq {
       for (int l = 0; l < config.layers(); l++) {
         SDVariable h = sd.placeHolder("h" + l, config.dataType(), -1, config.hidden());
         SDVariable c = sd.placeHolder("c" + l, config.dataType(), -1, config.hidden());
-        SDVariable[] next = cell(sd, w, "dec" + l, x, h, c);
+        SDVariable zx = x.mmul(w.get("dec" + l + "W")).add(w.get("dec" + l + "b"));
+        SDVariable[] next = cell(sd, w, "dec" + l, zx, h, c);
         next[0].rename("hOut" + l);
         next[1].rename("cOut" + l);
         x = next[0];
@@ -560,14 +568,24 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     int tsB = bucket(ts);
     int ttB = bucket(tt);
     Map<String, INDArray> ph = new LinkedHashMap<>();
-    ph.put("srcMask", padded(m.getFeaturesMaskArray(0), b, tsB, config.dataType()).transpose()
-        .dup('c').reshape(tsB, b, 1));
+    ph.put("srcLast", lastToken(m.getFeaturesMaskArray(0), tsB));
     ph.put("tgtOut", padded(m.getLabels(0).reshape(b, tt), b, ttB, DataType.INT32));
     ph.put("tgtMask", padded(m.getLabelsMaskArray(0), b, ttB, config.dataType()));
     int[] srcIdx = timeMajor(padded(srcF.reshape(b, ts), b, tsB, DataType.INT32));
     int[] tgtIdx = timeMajor(padded(tgtF.reshape(b, tt), b, ttB, DataType.INT32));
     return new Batch(b, tsB, ttB, ph, srcIdx, tgtIdx, embed("srcEmbed", srcIdx, tsB, b),
         embed("tgtEmbed", tgtIdx, ttB, b));
+  }
+
+  /** [t, b, 1]: 1 at each row's last unmasked step of a right-padded mask [b, T]. */
+  private INDArray lastToken(INDArray mask, int t) {
+    int b = (int) mask.size(0);
+    INDArray last = Nd4j.zeros(config.dataType(), t, b, 1);
+    double[] lengths = mask.sum(1).castTo(DataType.DOUBLE).toDoubleVector();
+    for (int i = 0; i < b; i++) {
+      last.putScalar(new long[] {(long) lengths[i] - 1, i, 0}, 1);
+    }
+    return last;
   }
 
   private static int[] timeMajor(INDArray idx) {
@@ -635,17 +653,17 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     int b = sources.size();
     int ts = bucket(sources.stream().mapToInt(s -> s.length).max().orElse(1));
     int[] idx = new int[ts * b];
-    INDArray mask = Nd4j.zeros(config.dataType(), ts, b, 1);
+    INDArray last = Nd4j.zeros(config.dataType(), ts, b, 1);
     for (int i = 0; i < b; i++) {
       int[] s = sources.get(i);
       for (int t = 0; t < s.length; t++) {
         idx[t * b + i] = s[t];
-        mask.putScalar(new long[] {t, i, 0}, 1);
       }
+      last.putScalar(new long[] {s.length - 1, i, 0}, 1);
     }
     Map<String, INDArray> ph = new LinkedHashMap<>();
     ph.put("srcX", embed("srcEmbed", idx, ts, b));
-    ph.put("srcMask", mask);
+    ph.put("srcLast", last);
     return ph;
   }
 
