@@ -24,6 +24,7 @@ import java.util.zip.ZipOutputStream;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.autodiff.samediff.internal.InferenceSession;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -103,8 +104,8 @@ public final class StateSeq2SeqModel implements Seq2Seq {
   /** Time steps are rounded up to a multiple of this, to share graphs between lengths. */
   public static final int BUCKET = 4;
 
-  /** Training graphs kept (least recently used dropped). */
-  static final int MAX_TRAIN_GRAPHS = 24;
+  /** Training graphs kept (least recently used dropped); each holds about 2 MB of Java heap. */
+  static final int MAX_TRAIN_GRAPHS = 64;
 
   private static final String CONFIG_ENTRY = "state-seq2seq.json";
 
@@ -188,6 +189,7 @@ public final class StateSeq2SeqModel implements Seq2Seq {
         }
       };
   private SameDiff stepGraph;
+  private SameDiff lastTrainGraph;
   /** Holds the SN vectors (the arrays in {@link #snVectors}); null without SN. */
   private SameDiff snGraph;
   private SDSpectralNormListener snListener;
@@ -436,9 +438,35 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     return sd.nn().logSoftmax(top.mmul(w.get("outW")).add(w.get("outb"))).rename("logp");
   }
 
-  /** The training graph for {@code ts} source and {@code tt} target steps, vectors synced. */
+  /**
+   * The training graph for {@code ts} source and {@code tt} target steps, vectors synced. The
+   * arrays the previously used training graph keeps for reuse are freed first.
+   */
   SameDiff trainGraph(int ts, int tt) {
-    return syncVectors(trainGraphs.computeIfAbsent(ts + "," + tt, k -> buildTrainGraph(ts, tt)));
+    SameDiff sd = trainGraphs.computeIfAbsent(ts + "," + tt, k -> buildTrainGraph(ts, tt));
+    if (lastTrainGraph != null && lastTrainGraph != sd) {
+      freeArrays(lastTrainGraph);
+    }
+    lastTrainGraph = sd;
+    return syncVectors(sd);
+  }
+
+  /**
+   * Frees the arrays a graph and its gradient function keep between calls: SameDiff's session
+   * memory manager caches the released intermediate arrays of every graph (about 500 MB per
+   * training graph at hidden 256, vocabulary 8000, batch 64), which adds up over the cached
+   * graphs. The manager's close() frees the arrays but keeps them listed, so the sessions are
+   * dropped too (a fresh one is made at the next call).
+   */
+  private static void freeArrays(SameDiff sd) {
+    for (SameDiff g : new SameDiff[] {sd, sd.getFunction("grad")}) {
+      if (g != null) {
+        for (InferenceSession session : g.getSessions().values()) {
+          session.getMmgr().close();
+        }
+        g.getSessions().clear();
+      }
+    }
   }
 
   /** Copies the model's SN vectors into a graph's constants unless they are up to date. */
@@ -705,13 +733,17 @@ public final class StateSeq2SeqModel implements Seq2Seq {
 
   /** The gradients of the loss of a minibatch by parameter name (for tests; no update). */
   Map<String, INDArray> gradients(MultiDataSet m) {
-    return lossAndGradients(batch(m)).getGradients();
+    Map<String, INDArray> out = new LinkedHashMap<>();
+    lossAndGradients(batch(m)).getGradients().forEach((k, v) -> out.put(k, v.dup()));
+    return out;
   }
 
   /** Outputs of the training graph on a minibatch (e.g. "encH0", "logp", "loss"; for tests). */
   Map<String, INDArray> trainOutputs(MultiDataSet m, String... names) {
     Batch batch = batch(m);
-    return graphFor(batch).output(batch.placeholders(), names);
+    Map<String, INDArray> out = new LinkedHashMap<>();
+    graphFor(batch).output(batch.placeholders(), names).forEach((k, v) -> out.put(k, v.dup()));
+    return out;
   }
 
   /**
@@ -797,8 +829,8 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     Map<String, INDArray> out = sd.output(ph, names);
     INDArray[][] state = new INDArray[2][config.layers()];
     for (int l = 0; l < config.layers(); l++) {
-      state[0][l] = out.get("encH" + l);
-      state[1][l] = out.get("encC" + l);
+      state[0][l] = out.get("encH" + l).dup();
+      state[1][l] = out.get("encC" + l).dup();
     }
     return state;
   }
@@ -821,10 +853,10 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     names[names.length - 1] = "logp";
     Map<String, INDArray> out = stepGraph().output(ph, names);
     for (int l = 0; l < config.layers(); l++) {
-      h[l] = out.get("hOut" + l);
-      c[l] = out.get("cOut" + l);
+      h[l] = out.get("hOut" + l).dup();
+      c[l] = out.get("cOut" + l).dup();
     }
-    return out.get("logp");
+    return out.get("logp").dup();
   }
 
   @Override
