@@ -7,7 +7,6 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.File;
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,10 +42,9 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  * starts from encoder layer l's final (h, c); nothing else of the encoder reaches the decoder.
  *
  * <pre>
- * source (reversed words, &lt;eos&gt;) -&gt; srcEmbed -&gt; enc0 -&gt; ... -&gt; enc{L-1}
- *                                      (h, c) at each sentence's last real token, per layer
- *                                           |                   |
- * targetIn (&lt;eos&gt;, words) -&gt; tgtEmbed -&gt; dec0 -&gt; ... -&gt; dec{L-1} -&gt; out -&gt; log-softmax
+ * source (reversed, &lt;eos&gt;) -&gt; srcEmbed -&gt; enc0 ... enc{L-1}
+ *                                     | (h, c) of layer l after the last real token
+ * targetIn (&lt;eos&gt;, words) -&gt; tgtEmbed -&gt; dec0 ... dec{L-1} -&gt; out -&gt; log-softmax
  * </pre>
  *
  * <p><b>Why SameDiff, and why LSTMs from primitives.</b> DL4J's native LSTM ({@code
@@ -55,7 +53,7 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  * {@code sd.rnn().lstmLayer} takes initial states, but in ND4J 1.0.0-M2.1 its gradients disagree
  * with finite differences (relative errors near 1 for x, W, RW, b, h0 and c0 in a DOUBLE check),
  * and with sequence lengths it returns no gradient for the initial h at all. So each LSTM cell is
- * written with SameDiff primitives (matmul, sigmoid, tanh, slices), unrolled over the padded time
+ * written with SameDiff primitives (matmul, split, sigmoid, tanh), unrolled over the padded time
  * steps; {@code StateSeq2SeqModelTest} checks every gradient against finite differences.
  *
  * <p><b>Embeddings outside the graph.</b> SameDiff M2.1's {@code gather} gradient is wrong when
@@ -201,13 +199,38 @@ public final class StateSeq2SeqModel implements Seq2Seq {
 
   /** A new model, initialized from {@code config.seed()}. */
   public StateSeq2SeqModel(Config config) {
-    this(config, true);
+    this(config, null, null);
+  }
+
+  /**
+   * A model with the given parameters and SN vectors by name (read from a file), or new ones
+   * from {@code config.seed()} where null; the updater state starts at zero.
+   */
+  private StateSeq2SeqModel(Config config, Map<String, INDArray> initialParams,
+      Map<String, INDArray[]> initialVectors) {
+    if (config.layers() < 1 || config.hidden() < 1 || config.embedding() < 1
+        || config.srcVocab() < 1 || config.tgtVocab() < 1) {
+      throw new IllegalArgumentException("StateSeq2SeqModel: layers, hidden, embedding and "
+          + "vocabulary sizes must be >= 1, got " + config);
+    }
+    this.config = config;
+    this.updater = config.optimizer() == Seq2SeqModel.Optimizer.adam ? new Adam(config.lr())
+        : new Sgd(Seq2SeqModel.halvingSchedule(config.lr(), config.itersPerEpoch(),
+            config.halveAfter(), config.halveEvery()));
     Random rng = new Random(config.seed());
     for (Map.Entry<String, long[]> e : shapes().entrySet()) {
       String name = e.getKey();
       long[] shape = e.getValue();
       INDArray p;
-      if (name.endsWith("b")) {
+      if (initialParams != null) {
+        p = initialParams.get(name);
+        if (p == null || !java.util.Arrays.equals(p.shape(), shape)) {
+          throw new IllegalArgumentException("StateSeq2SeqModel: parameter " + name + " must have "
+              + "shape " + java.util.Arrays.toString(shape) + ", got "
+              + (p == null ? "none" : java.util.Arrays.toString(p.shape())));
+        }
+        p = p.castTo(config.dataType());
+      } else if (name.endsWith("b")) {
         p = Nd4j.zeros(config.dataType(), shape);
         if (!name.equals("outb")) {
           // Forget gate (block 1 of i, f, g, o) bias 1, as DL4J's LSTM.
@@ -220,7 +243,7 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     }
     initState();
     Nd4j.getRandom().setSeed(config.seed());
-    initVectors(null);
+    initVectors(initialVectors);
   }
 
   /**
@@ -244,18 +267,6 @@ public final class StateSeq2SeqModel implements Seq2Seq {
           snGraph.getArrForVarName(w + "_snV")});
     }
     snListener = SDSpectralNorm.listener(snGraph);
-  }
-
-  private StateSeq2SeqModel(Config config, boolean unused) {
-    if (config.layers() < 1 || config.hidden() < 1 || config.embedding() < 1
-        || config.srcVocab() < 1 || config.tgtVocab() < 1) {
-      throw new IllegalArgumentException("StateSeq2SeqModel: layers, hidden, embedding and "
-          + "vocabulary sizes must be >= 1, got " + config);
-    }
-    this.config = config;
-    this.updater = config.optimizer() == Seq2SeqModel.Optimizer.adam ? new Adam(config.lr())
-        : new Sgd(Seq2SeqModel.halvingSchedule(config.lr(), config.itersPerEpoch(),
-            config.halveAfter(), config.halveEvery()));
   }
 
   /** The configuration. */
@@ -923,17 +934,26 @@ public final class StateSeq2SeqModel implements Seq2Seq {
       }
       @SuppressWarnings("unchecked")
       Map<String, String> cfg = (Map<String, String>) meta.get("config");
-      StateSeq2SeqModel model = new StateSeq2SeqModel(Config.fromMap(cfg), true);
-      for (String name : model.shapes().keySet()) {
-        model.params.put(name, readArray(zip, "params/" + name));
+      Config config = Config.fromMap(cfg);
+      Map<String, INDArray> params = new LinkedHashMap<>();
+      @SuppressWarnings("unchecked")
+      List<String> names = (List<String>) meta.get("params");
+      for (String name : names) {
+        params.put(name, readArray(zip, "params/" + name));
       }
       Map<String, INDArray[]> vectors = new LinkedHashMap<>();
-      for (String w : model.normalizedWeights()) {
+      @SuppressWarnings("unchecked")
+      List<String> normalized = (List<String>) meta.get("normalized");
+      for (String w : normalized) {
         vectors.put(w, new INDArray[] {readArray(zip, "sn/" + w + "U"),
             readArray(zip, "sn/" + w + "V")});
       }
-      model.initVectors(vectors);
-      model.initState();
+      StateSeq2SeqModel model;
+      try {
+        model = new StateSeq2SeqModel(config, params, vectors);
+      } catch (IllegalArgumentException e) {
+        throw new IOException("Model file " + file + ": " + e.getMessage(), e);
+      }
       for (Map.Entry<String, INDArray> e : model.updaterState.entrySet()) {
         e.getValue().assign(readArray(zip, "updater/" + e.getKey()));
       }

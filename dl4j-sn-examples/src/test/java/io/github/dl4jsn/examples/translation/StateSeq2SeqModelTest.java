@@ -99,6 +99,33 @@ class StateSeq2SeqModelTest {
   }
 
   @Test
+  void clipsTheGradientByItsGlobalNorm() {
+    // SGD at rate 1 with the limit 0.001: the whole update is the gradient scaled to norm 0.001.
+    StateSeq2SeqModel m = new StateSeq2SeqModel(new StateSeq2SeqModel.Config(7, 7, 3, 4, 2, false,
+        false, Seq2SeqModel.Optimizer.sgd, 1.0, 10, 5, 0.5, 1e-3, 3, DataType.DOUBLE));
+    MultiDataSet mds = Example.toMultiDataSet(examples());
+    Map<String, INDArray> grads = m.gradients(mds);
+    Map<String, INDArray> before = new java.util.LinkedHashMap<>();
+    m.params().forEach((k, v) -> before.put(k, v.dup()));
+    m.fit(mds);
+    double gradNorm = 0;
+    double stepNorm = 0;
+    for (String name : before.keySet()) {
+      gradNorm += Math.pow(grads.get(name).norm2Number().doubleValue(), 2);
+      stepNorm += Math.pow(before.get(name).sub(m.params().get(name)).norm2Number().doubleValue(),
+          2);
+    }
+    gradNorm = Math.sqrt(gradNorm);
+    assertThat(gradNorm).isGreaterThan(1e-2);
+    assertThat(Math.sqrt(stepNorm)).isCloseTo(1e-3, within(1e-12));
+    for (String name : before.keySet()) {
+      INDArray expected = grads.get(name).mul(1e-3 / gradNorm);
+      assertThat(maxAbsDiff(before.get(name).sub(m.params().get(name)), expected)).as(name)
+          .isLessThan(1e-15);
+    }
+  }
+
+  @Test
   void decoderStartsFromTheEncoderStateAtEachSentencesLastToken() {
     StateSeq2SeqModel m = model(false, 4, DataType.DOUBLE, 0.01);
     // A long sentence pads the others by 10 steps in the batch (bucket 12).
