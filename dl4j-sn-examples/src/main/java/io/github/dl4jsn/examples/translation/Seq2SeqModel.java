@@ -26,7 +26,8 @@ import org.nd4j.linalg.schedule.MapSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 
 /**
- * The encoder-decoder of Sutskever et al. (2014) as a DL4J {@code ComputationGraph}.
+ * The encoder-decoder of Sutskever et al. (2014) as a DL4J {@code ComputationGraph}: the
+ * {@code output} architecture ({@link StateSeq2SeqModel} is the paper's {@code state} one).
  *
  * <p>Inputs: {@code source} [batch, 1, Ts] word indices (reversed source words, then
  * {@code <eos>}, right-padded) and {@code targetIn} [batch, 1, Tt] ({@code <eos>} then the target
@@ -37,11 +38,12 @@ import org.nd4j.linalg.schedule.ScheduleType;
  * cross-entropy on [batch, 1, Tt] labels (the target words, then {@code <eos>}).
  *
  * <p>Difference from the paper: the paper initializes the decoder's LSTM states with the
- * encoder's final states; DL4J's graph cannot pass a layer's state to another layer, so the
- * encoder's final output is fed to the first decoder layer at every step instead (the DL4J
- * sequence-to-sequence idiom). Weights start uniform in [-0.08, 0.08]; gradients are clipped per
- * layer at L2 norm 5 ({@code ClipL2PerLayer}; the paper clips the global norm). With {@code sn},
- * every LSTM (W and RW) and the output layer are wrapped in {@link SpectralNormalization}.
+ * encoder's final states; DL4J's LSTM returns no gradient for its initial state, so a graph
+ * cannot train through that hand-over, and the encoder's final output is fed to the first
+ * decoder layer at every step instead (the DL4J sequence-to-sequence idiom). Weights start
+ * uniform in [-0.08, 0.08]; gradients are clipped per layer at L2 norm 5 ({@code
+ * ClipL2PerLayer}; the paper clips the global norm). With {@code sn}, every LSTM (W and RW) and
+ * the output layer are wrapped in {@link SpectralNormalization}.
  */
 public final class Seq2SeqModel {
 

@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.core.type.TypeReference;
@@ -47,6 +48,14 @@ public final class TranslationExample implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(TranslationExample.class);
 
   @Spec CommandLine.Model.CommandSpec spec;
+
+  /** The encoder-decoder variants. */
+  public enum Architecture {
+    /** The paper's: the decoder LSTMs start from the encoder's final (h, c), layer by layer. */
+    state,
+    /** The DL4J graph idiom: the encoder's last output is fed to the decoder at every step. */
+    output
+  }
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -95,6 +104,11 @@ public final class TranslationExample implements Runnable {
 
     @Option(names = "--resume", description = "Continue from OUT/model.zip if present.")
     boolean resume;
+
+    @Option(names = "--architecture", description = "state (the paper's: decoder LSTMs start "
+        + "from the encoder's final states; SameDiff) or output (the encoder's last output fed "
+        + "to every decoder step; DL4J graph) (default: ${DEFAULT-VALUE}).")
+    Architecture architecture = Architecture.state;
 
     @Option(names = "--epochs", description = "Total epochs (default: ${DEFAULT-VALUE}).")
     int epochs = 8;
@@ -150,7 +164,8 @@ public final class TranslationExample implements Runnable {
         + "${DEFAULT-VALUE}).")
     double halveEvery = 0.5;
 
-    @Option(names = "--clip", description = "Gradient L2 norm limit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--clip", description = "Gradient L2 norm limit: of the whole gradient with "
+        + "--architecture state, per layer with output (default: ${DEFAULT-VALUE}).")
     double clip = 5;
 
     @Option(names = "--batch-size", description = "Minibatch size (default: ${DEFAULT-VALUE}).")
@@ -200,14 +215,18 @@ public final class TranslationExample implements Runnable {
       List<List<String>> trainTgt = tokenize(trainPairs, false);
 
       File modelFile = new File(out, "model.zip");
-      ComputationGraph graph;
+      Seq2Seq model;
       Saved saved;
       if (resume && modelFile.isFile()) {
         saved = Saved.load(modelFile);
-        graph = saved.graph;
-        log.info("Resuming {} at epoch {} (iteration {})", modelFile,
-            graph.getConfiguration().getEpochCount(),
-            graph.getConfiguration().getIterationCount());
+        model = saved.model;
+        log.info("Resuming {} ({} architecture) at epoch {} (iteration {})", modelFile,
+            model.architecture(), model.epochCount(), model.iterationCount());
+        if (spec.commandLine().getParseResult().hasMatchedOption("--architecture")
+            && !architecture.name().equals(model.architecture())) {
+          log.warn("--architecture {} ignored: the checkpoint is a {} model", architecture,
+              model.architecture());
+        }
       } else {
         if (resume) {
           log.warn("--resume: no checkpoint {}, starting from scratch", modelFile);
@@ -216,17 +235,25 @@ public final class TranslationExample implements Runnable {
         Vocabulary tv = Vocabulary.build(trainTgt, tgtVocab);
         RareWords rare = RareWords.learn(trainSrc, trainTgt, sv);
         int iters = (trainPairs.size() + batchSize - 1) / batchSize;
-        graph = new ComputationGraph(Seq2SeqModel.build(sv.size(), tv.size(), embedding, hidden,
-            layers, sn, sn && snOutput, optimizer, lr, iters, halveAfter, halveEvery, clip,
-            seed));
-        graph.init();
+        if (architecture == Architecture.output) {
+          ComputationGraph graph = new ComputationGraph(Seq2SeqModel.build(sv.size(), tv.size(),
+              embedding, hidden, layers, sn, sn && snOutput, optimizer, lr, iters, halveAfter,
+              halveEvery, clip, seed));
+          graph.init();
+          model = new GraphSeq2Seq(graph);
+        } else {
+          model = new StateSeq2SeqModel(new StateSeq2SeqModel.Config(sv.size(), tv.size(),
+              embedding, hidden, layers, sn, sn && snOutput, optimizer, lr, iters, halveAfter,
+              halveEvery, clip, seed, DataType.FLOAT));
+        }
         HashMap<String, String> settings = new HashMap<>();
+        settings.put("architecture", model.architecture());
         settings.put("reverse", Boolean.toString(reverse));
         settings.put("maxLen", Integer.toString(maxLen));
         settings.put("sn", Boolean.toString(sn));
         settings.put("snOutput", Boolean.toString(sn && snOutput));
         settings.put("seed", Long.toString(seed));
-        saved = new Saved(graph, sv, tv, rare, settings);
+        saved = new Saved(model, sv, tv, rare, settings);
       }
       boolean rev = Boolean.parseBoolean(saved.settings.get("reverse"));
       int len = Integer.parseInt(saved.settings.get("maxLen"));
@@ -237,39 +264,39 @@ public final class TranslationExample implements Runnable {
       }
       List<ParallelCorpus.Pair> validSubset =
           validPairs.subList(0, Math.min(validSentences, validPairs.size()));
-      log.info("Model: {} layers x {} cells, embedding {}, vocab {} -> {}, {} parameters, sn {} "
-              + "(output layer {}), reverse {}, {} dictionary entries for rare words", layers,
-          hidden, embedding, saved.srcVocab.size(), saved.tgtVocab.size(), graph.numParams(),
+      log.info("Model: {} architecture, {} layers x {} cells, embedding {}, vocab {} -> {}, {} "
+              + "parameters, sn {} (output layer {}), reverse {}, {} dictionary entries for rare "
+              + "words", model.architecture(), layers, hidden, embedding, saved.srcVocab.size(),
+          saved.tgtVocab.size(), model.numParams(),
           saved.settings.get("sn"), saved.settings.getOrDefault("snOutput",
               saved.settings.get("sn")), rev, saved.rare.size());
-      Random rng = new Random(seed + graph.getConfiguration().getEpochCount());
+      Random rng = new Random(seed + model.epochCount());
       File historyFile = new File(out, "train-history.json");
-      List<Map<String, Object>> history = resumedHistory(historyFile,
-          graph.getConfiguration().getEpochCount());
-      for (int epoch = graph.getConfiguration().getEpochCount(); epoch < epochs; epoch++) {
+      List<Map<String, Object>> history = resumedHistory(historyFile, model.epochCount());
+      for (int epoch = model.epochCount(); epoch < epochs; epoch++) {
         long start = System.nanoTime();
         List<List<Example>> batches = Example.batches(train, batchSize, rng);
         double lossSum = 0;
         for (int b = 0; b < batches.size(); b++) {
           MultiDataSet mds = Example.toMultiDataSet(batches.get(b));
-          graph.fit(mds);
-          lossSum += graph.score();
+          double loss = model.fit(mds);
+          lossSum += loss;
           if ((b + 1) % logEvery == 0 || b == batches.size() - 1) {
             double secs = (System.nanoTime() - start) / 1e9;
             log.info("epoch {} batch {}/{}: loss {} (mean {}), lr {}, {} s", epoch + 1, b + 1,
-                batches.size(), fmt(graph.score()), fmt(lossSum / (b + 1)),
-                fmt(graph.getLearningRate("srcEmbed")), fmt(secs));
+                batches.size(), fmt(loss), fmt(lossSum / (b + 1)), fmt(model.learningRate()),
+                fmt(secs));
           }
         }
-        graph.incrementEpochCount();
+        model.incrementEpochCount();
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("epoch", epoch + 1);
         row.put("trainLoss", lossSum / batches.size());
         row.put("seconds", seconds);
         if (!validSubset.isEmpty()) {
-          Evaluation ev = Evaluation.run(saved, validSubset, 1, false);
-          row.put("validLoss", validLoss(graph, validSubset, saved, rev, len, batchSize));
+          Evaluation ev = Evaluation.run(saved, validSubset, 1, LengthNorm.none, 0, false);
+          row.put("validLoss", validLoss(model, validSubset, saved, rev, len, batchSize));
           row.put("validBleuGreedy", ev.bleuRaw);
         }
         history.add(row);
@@ -303,7 +330,7 @@ public final class TranslationExample implements Runnable {
       return history;
     }
 
-    private static double validLoss(ComputationGraph graph, List<ParallelCorpus.Pair> pairs,
+    private static double validLoss(Seq2Seq model, List<ParallelCorpus.Pair> pairs,
         Saved saved, boolean rev, int len, int batchSize) {
       List<Example> ex = new ArrayList<>();
       for (ParallelCorpus.Pair p : pairs) {
@@ -314,7 +341,7 @@ public final class TranslationExample implements Runnable {
       int n = 0;
       for (int i = 0; i < ex.size(); i += batchSize) {
         List<Example> batch = ex.subList(i, Math.min(ex.size(), i + batchSize));
-        sum += graph.score(Example.toMultiDataSet(batch), false) * batch.size();
+        sum += model.loss(Example.toMultiDataSet(batch)) * batch.size();
         n += batch.size();
       }
       return sum / n;
@@ -349,6 +376,15 @@ public final class TranslationExample implements Runnable {
         + "the learned dictionary.")
     boolean identityOnly;
 
+    @Option(names = "--length-norm", description = "Beam score of a complete translation: none "
+        + "(total log-probability, the paper's), average (per predicted token) or gnmt "
+        + "(Wu et al. 2016) (default: ${DEFAULT-VALUE}).")
+    LengthNorm lengthNorm = LengthNorm.none;
+
+    @Option(names = "--length-alpha", description = "Alpha of --length-norm gnmt (default: "
+        + "${DEFAULT-VALUE}).")
+    double lengthAlpha = LengthNorm.DEFAULT_ALPHA;
+
     @Option(names = "--out", description = "Results JSON; translations go beside it as .tsv "
         + "(default: MODEL folder/eval-SPLIT.json).")
     File outFile;
@@ -363,9 +399,10 @@ public final class TranslationExample implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--beam must be >= 1 and --limit >= 0, got " + beam + " and " + limit);
       }
+      checkAlpha(spec, lengthAlpha);
       Saved saved = Saved.load(model);
       if (identityOnly) {
-        saved = new Saved(saved.graph, saved.srcVocab, saved.tgtVocab, RareWords.identity(),
+        saved = new Saved(saved.model, saved.srcVocab, saved.tgtVocab, RareWords.identity(),
             saved.settings);
       }
       List<ParallelCorpus.Pair> pairs = TranslationData.read(data, split);
@@ -377,8 +414,9 @@ public final class TranslationExample implements Runnable {
       result.put("split", split);
       result.put("sentences", pairs.size());
       result.put("settings", saved.settings);
+      result.put("architecture", saved.model.architecture());
       long t0 = System.nanoTime();
-      Evaluation greedy = Evaluation.run(saved, pairs, 1, true);
+      Evaluation greedy = Evaluation.run(saved, pairs, 1, LengthNorm.none, 0, true);
       result.put("greedyBleu", greedy.bleuRaw);
       result.put("greedyRareWordBleu", greedy.bleuRare);
       result.put("greedyRareWordIdentityBleu", greedy.bleuIdentity);
@@ -389,15 +427,19 @@ public final class TranslationExample implements Runnable {
       Evaluation best = greedy;
       if (beam > 1) {
         t0 = System.nanoTime();
-        best = Evaluation.run(saved, pairs, beam, true);
+        best = Evaluation.run(saved, pairs, beam, lengthNorm, lengthAlpha, true);
         result.put("beam", beam);
+        result.put("lengthNorm", lengthNorm.name());
+        if (lengthNorm == LengthNorm.gnmt) {
+          result.put("lengthAlpha", lengthAlpha);
+        }
         result.put("beamBleu", best.bleuRaw);
         result.put("beamRareWordBleu", best.bleuRare);
         result.put("beamRareWordIdentityBleu", best.bleuIdentity);
         result.put("beamSeconds", (System.nanoTime() - t0) / 1e9);
-        System.out.printf("%s BLEU beam %d: %.2f, beam + rare-word step: %.2f (identity only: "
-            + "%.2f)%n", split, beam, 100 * best.bleuRaw, 100 * best.bleuRare,
-            100 * best.bleuIdentity);
+        System.out.printf("%s BLEU beam %d (length norm %s): %.2f, beam + rare-word step: %.2f "
+            + "(identity only: %.2f)%n", split, beam, lengthNorm, 100 * best.bleuRaw,
+            100 * best.bleuRare, 100 * best.bleuIdentity);
       }
       File json = outFile != null ? outFile
           : new File(model.getAbsoluteFile().getParentFile(), "eval-" + split + ".json");
@@ -432,24 +474,41 @@ public final class TranslationExample implements Runnable {
     @Option(names = "--no-rare-word", description = "Keep <unk> in the output.")
     boolean noRareWord;
 
+    @Option(names = "--length-norm", description = "Beam score of a complete translation: none "
+        + "(total log-probability, the paper's), average (per predicted token) or gnmt "
+        + "(Wu et al. 2016) (default: ${DEFAULT-VALUE}).")
+    LengthNorm lengthNorm = LengthNorm.none;
+
+    @Option(names = "--length-alpha", description = "Alpha of --length-norm gnmt (default: "
+        + "${DEFAULT-VALUE}).")
+    double lengthAlpha = LengthNorm.DEFAULT_ALPHA;
+
     @Override
     public Integer call() throws IOException {
       if (beam < 1) {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--beam must be >= 1, got " + beam);
       }
+      checkAlpha(spec, lengthAlpha);
       Saved saved = Saved.load(model);
       List<String> tokens = Tokenizer.tokenize(text);
       if (tokens.isEmpty()) {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "nothing to translate in '" + text + "'");
       }
-      List<String> words = saved.decode(List.of(tokens), beam).get(0);
+      List<String> words = saved.decode(List.of(tokens), beam, lengthNorm, lengthAlpha).get(0);
       if (!noRareWord) {
         words = saved.rare.replace(words, tokens, saved.srcVocab);
       }
       System.out.println(String.join(" ", words));
       return 0;
+    }
+  }
+
+  private static void checkAlpha(CommandLine.Model.CommandSpec spec, double alpha) {
+    if (!(alpha >= 0) || Double.isInfinite(alpha)) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--length-alpha must be finite and >= 0, got " + alpha);
     }
   }
 
@@ -465,27 +524,30 @@ public final class TranslationExample implements Runnable {
     return String.format("%.4g", x);
   }
 
-  /** A model file: the graph with its updater state, vocabularies, dictionary and settings. */
+  /**
+   * A model file: the model with its updater state (a DL4J graph zip for the output architecture,
+   * {@link StateSeq2SeqModel}'s zip for the state one), vocabularies, dictionary and settings.
+   */
   static final class Saved {
-    final ComputationGraph graph;
+    final Seq2Seq model;
     final Vocabulary srcVocab;
     final Vocabulary tgtVocab;
     final RareWords rare;
     final HashMap<String, String> settings;
 
-    Saved(ComputationGraph graph, Vocabulary srcVocab, Vocabulary tgtVocab, RareWords rare,
+    Saved(Seq2Seq model, Vocabulary srcVocab, Vocabulary tgtVocab, RareWords rare,
         HashMap<String, String> settings) {
-      this.graph = graph;
+      this.model = model;
       this.srcVocab = srcVocab;
       this.tgtVocab = tgtVocab;
       this.rare = rare;
       this.settings = settings;
     }
 
-    /** Writes the graph (with updater) and the objects with ModelSerializer. */
+    /** Writes the model (with updater) and adds the objects with ModelSerializer. */
     void save(File file) throws IOException {
       File tmp = new File(file.getPath() + ".tmp");
-      ModelSerializer.writeModel(graph, tmp, true);
+      model.write(tmp);
       ModelSerializer.addObjectToFile(tmp, "srcVocab", srcVocab);
       ModelSerializer.addObjectToFile(tmp, "tgtVocab", tgtVocab);
       ModelSerializer.addObjectToFile(tmp, "rareWords", rare);
@@ -497,19 +559,24 @@ public final class TranslationExample implements Runnable {
       if (!file.isFile()) {
         throw new IOException("No model file " + file.getAbsolutePath() + ": run 'train' first");
       }
-      ComputationGraph graph = ModelSerializer.restoreComputationGraph(file, true);
+      Seq2Seq model = StateSeq2SeqModel.isStateModel(file) ? StateSeq2SeqModel.read(file)
+          : GraphSeq2Seq.read(file);
       Vocabulary sv = ModelSerializer.getObjectFromFile(file, "srcVocab");
       Vocabulary tv = ModelSerializer.getObjectFromFile(file, "tgtVocab");
       RareWords rare = ModelSerializer.getObjectFromFile(file, "rareWords");
       HashMap<String, String> settings = ModelSerializer.getObjectFromFile(file, "settings");
-      return new Saved(graph, sv, tv, rare, settings);
+      return new Saved(model, sv, tv, rare, settings);
     }
 
-    /** Decodes tokenized sources (greedy when beam is 1); the words, without {@code <eos>}. */
-    List<List<String>> decode(List<List<String>> sources, int beam) {
+    /**
+     * Decodes tokenized sources (greedy when beam is 1, else beam search scored with the length
+     * normalization); the words, without {@code <eos>}.
+     */
+    List<List<String>> decode(List<List<String>> sources, int beam, LengthNorm lengthNorm,
+        double alpha) {
       boolean rev = Boolean.parseBoolean(settings.get("reverse"));
       int len = Integer.parseInt(settings.get("maxLen"));
-      Translator tr = new Translator(graph);
+      Translator tr = new Translator(model.decoder(), lengthNorm, alpha);
       List<int[]> enc = new ArrayList<>();
       for (List<String> s : sources) {
         enc.add(Example.encodeSource(s, srcVocab, rev, len));
@@ -545,7 +612,7 @@ public final class TranslationExample implements Runnable {
     double bleuIdentity;
 
     static Evaluation run(Saved saved, List<ParallelCorpus.Pair> pairs, int beam,
-        boolean progress) {
+        LengthNorm lengthNorm, double alpha, boolean progress) {
       List<List<String>> sources = tokenize(pairs, true);
       List<List<List<String>>> refs = new ArrayList<>();
       for (ParallelCorpus.Pair p : pairs) {
@@ -556,7 +623,8 @@ public final class TranslationExample implements Runnable {
       int chunk = beam == 1 ? 512 : 100;
       long start = System.nanoTime();
       for (int i = 0; i < sources.size(); i += chunk) {
-        ev.raw.addAll(saved.decode(sources.subList(i, Math.min(sources.size(), i + chunk)), beam));
+        ev.raw.addAll(saved.decode(sources.subList(i, Math.min(sources.size(), i + chunk)), beam,
+            lengthNorm, alpha));
         if (progress) {
           log.info("decoded {}/{} ({}), {} s", ev.raw.size(), sources.size(),
               beam == 1 ? "greedy" : "beam " + beam, fmt((System.nanoTime() - start) / 1e9));

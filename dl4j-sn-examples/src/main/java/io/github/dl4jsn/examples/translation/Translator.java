@@ -4,91 +4,42 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.layers.RecurrentLayer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Decodes with a trained {@link Seq2SeqModel}: runs the encoder once per batch, then steps the
- * decoder one word at a time with {@code rnnTimeStep}, greedily or with a left-to-right beam.
+ * Greedy and beam search over a {@link StepDecoder}: the encoder runs once per batch, then the
+ * decoder is stepped one word at a time. Works the same for both architectures ({@link
+ * GraphDecoder}, {@link StateDecoder}).
  */
 public final class Translator {
 
-  private final ComputationGraph graph;
-  private final Layer tgtEmbed;
-  private final List<RecurrentLayer> decoders = new ArrayList<>();
-  private final Layer out;
-  private final LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+  private final StepDecoder decoder;
+  private final LengthNorm lengthNorm;
+  private final double alpha;
 
-  /** A decoder over {@code graph}, which must have been built by {@link Seq2SeqModel#build}. */
-  public Translator(ComputationGraph graph) {
-    this.graph = graph;
-    this.tgtEmbed = graph.getLayer("tgtEmbed");
-    for (int i = 0; graph.getConfiguration().getVertices().containsKey("dec" + i); i++) {
-      decoders.add((RecurrentLayer) graph.getLayer("dec" + i));
-    }
-    this.out = graph.getLayer("out");
-  }
-
-  /** The encoder's final output [b, hidden] for encoded sources (see {@link Example}). */
-  public INDArray encode(List<int[]> sources) {
-    int b = sources.size();
-    int ts = sources.stream().mapToInt(s -> s.length).max().orElse(1);
-    INDArray src = Nd4j.zeros(DataType.FLOAT, b, 1, ts);
-    INDArray mask = Nd4j.zeros(DataType.FLOAT, b, ts);
-    for (int i = 0; i < b; i++) {
-      for (int t = 0; t < sources.get(i).length; t++) {
-        src.putScalar(new long[] {i, 0, t}, sources.get(i)[t]);
-        mask.putScalar(i, t, 1);
-      }
-    }
-    INDArray dummy = Nd4j.zeros(DataType.FLOAT, b, 1, 1);
-    graph.setLayerMaskArrays(new INDArray[] {mask, Nd4j.ones(DataType.FLOAT, b, 1)}, null);
-    try {
-      Map<String, INDArray> acts = graph.feedForward(new INDArray[] {src, dummy}, false);
-      return acts.get("thought").dup();
-    } finally {
-      graph.clearLayerMaskArrays();
-    }
-  }
-
-  /** Clears the decoder state; the next {@link #step} starts new sentences. */
-  public void reset() {
-    decoders.forEach(RecurrentLayer::rnnClearPreviousState);
+  /** A search over {@code decoder} that ranks complete hypotheses by total log-probability. */
+  public Translator(StepDecoder decoder) {
+    this(decoder, LengthNorm.none, LengthNorm.DEFAULT_ALPHA);
   }
 
   /**
-   * One decoder step: log-probabilities [b, vocab] of the next word after {@code previous},
-   * given the encoder outputs [b, hidden]; advances the decoder state.
+   * A search over {@code decoder} whose beam ranks complete hypotheses by {@code lengthNorm}
+   * (with {@code alpha} for {@link LengthNorm#gnmt}).
    */
-  public INDArray step(int[] previous, INDArray thought) {
-    int b = previous.length;
-    INDArray tokens = Nd4j.zeros(DataType.FLOAT, b, 1, 1);
-    for (int i = 0; i < b; i++) {
-      tokens.putScalar(new long[] {i, 0, 0}, previous[i]);
-    }
-    INDArray x = tgtEmbed.activate(tokens, false, mgr);
-    x = Nd4j.concat(1, x.reshape(b, x.size(1), 1),
-        thought.reshape(b, thought.size(1), 1).castTo(x.dataType()));
-    for (RecurrentLayer d : decoders) {
-      x = d.rnnTimeStep(x, mgr);
-    }
-    INDArray probs = out.activate(x, false, mgr);
-    return Transforms.log(probs.reshape(b, probs.size(1)));
+  public Translator(StepDecoder decoder, LengthNorm lengthNorm, double alpha) {
+    this.decoder = decoder;
+    this.lengthNorm = lengthNorm;
+    this.alpha = alpha;
   }
 
-  /** Greedy decoding of a batch: the most likely word at each step, up to {@code <eos>}. */
+  /**
+   * Greedy decoding of a batch: the most likely word other than {@code <pad>} at each step, up to
+   * {@code <eos>} or {@code min(maxLen, 2 |source| + 10)} words.
+   */
   public List<int[]> greedy(List<int[]> sources, int maxLen) {
     int b = sources.size();
-    INDArray thought = encode(sources);
-    reset();
+    decoder.start(sources);
     int[] prev = new int[b];
     Arrays.fill(prev, Vocabulary.EOS);
     List<List<Integer>> outs = new ArrayList<>();
@@ -97,7 +48,8 @@ public final class Translator {
       outs.add(new ArrayList<>());
     }
     for (int t = 0; t < maxLen; t++) {
-      INDArray logp = step(prev, thought);
+      INDArray logp = decoder.step(prev).dup();
+      logp.getColumn(Vocabulary.PAD).assign(Double.NEGATIVE_INFINITY); // as the beam: never <pad>
       int[] next = logp.argMax(1).toIntVector();
       boolean all = true;
       for (int i = 0; i < b; i++) {
@@ -115,7 +67,7 @@ public final class Translator {
         break;
       }
     }
-    reset();
+    decoder.reset();
     List<int[]> result = new ArrayList<>();
     outs.forEach(o -> result.add(o.stream().mapToInt(Integer::intValue).toArray()));
     return result;
@@ -123,18 +75,23 @@ public final class Translator {
 
   /**
    * Left-to-right beam search (Sutskever et al. 2014): keeps the {@code beam} most likely partial
-   * translations; each step extends them by every word and keeps the {@code beam} best; a
-   * hypothesis that emits {@code <eos>} leaves the beam for the complete set. Stops when no
-   * partial hypothesis scores above the best complete one (scores only fall), when the beam is
-   * empty, or at the length limit. Returns the complete hypothesis of highest log-probability
-   * (no length normalization, as in the paper).
+   * translations; each step extends them by every word and keeps the {@code beam} best by
+   * log-probability (all candidates of a step have the same length, so the length normalization
+   * does not change this choice); a hypothesis that emits {@code <eos>} leaves the beam for the
+   * complete set, scored by the length normalization. At most {@code min(maxLen, 2 |source| + 10)}
+   * words. Search stops when the beam is empty, at the length limit, or when no completion of any
+   * partial hypothesis can score above the best complete one: the bound of {@link
+   * LengthNorm#bound} (with no normalization: scores only fall; with normalization a partial
+   * hypothesis may still overtake, so the bound assumes it could reach the length limit with no
+   * further loss). Returns the best complete hypothesis (empty if none).
    */
   public int[] beam(int[] source, int beam, int maxLen) {
-    INDArray thought1 = encode(List.of(source));
-    reset();
+    decoder.start(List.of(source));
     int limit = limit(source, maxLen);
+    int maxTokens = limit + 1;
     List<Hyp> live = List.of(new Hyp(new int[0], 0));
     Hyp best = null;
+    double bestScore = Double.NEGATIVE_INFINITY;
     for (int t = 0; t <= limit && !live.isEmpty(); t++) {
       int k = live.size();
       int[] prev = new int[k];
@@ -142,7 +99,7 @@ public final class Translator {
         int[] w = live.get(i).words;
         prev[i] = w.length == 0 ? Vocabulary.EOS : w[w.length - 1];
       }
-      float[][] logp = step(prev, thought1.repeat(0, k)).toFloatMatrix();
+      float[][] logp = decoder.step(prev).toFloatMatrix();
       PriorityQueue<double[]> top = new PriorityQueue<>(Comparator.comparingDouble(a -> a[0]));
       for (int i = 0; i < k; i++) {
         for (int w = 0; w < logp[i].length; w++) {
@@ -165,8 +122,10 @@ public final class Translator {
       for (double[] c : chosen) {
         Hyp parent = live.get((int) c[1]);
         if ((int) c[2] == Vocabulary.EOS) {
-          if (best == null || c[0] > best.score) {
+          double score = lengthNorm.score(c[0], parent.words.length + 1, alpha);
+          if (best == null || score > bestScore) {
             best = new Hyp(parent.words, c[0]);
+            bestScore = score;
           }
         } else {
           int[] w = Arrays.copyOf(parent.words, parent.words.length + 1);
@@ -175,26 +134,17 @@ public final class Translator {
           parents.add((int) c[1]);
         }
       }
-      if (best != null && (next.isEmpty() || next.get(0).score <= best.score)) {
+      if (best != null && (next.isEmpty()
+          || lengthNorm.bound(next.get(0).score, t + 1, maxTokens, alpha) <= bestScore)) {
         break;
       }
       if (!next.isEmpty()) {
-        reorderState(parents.stream().mapToInt(Integer::intValue).toArray());
+        decoder.select(parents.stream().mapToInt(Integer::intValue).toArray());
       }
       live = next;
     }
-    reset();
+    decoder.reset();
     return best == null ? new int[0] : best.words;
-  }
-
-  private void reorderState(int[] parents) {
-    for (RecurrentLayer d : decoders) {
-      Map<String, INDArray> state = d.rnnGetPreviousState();
-      for (Map.Entry<String, INDArray> e : state.entrySet()) {
-        e.setValue(Nd4j.pullRows(e.getValue(), 1, parents));
-      }
-      d.rnnSetPreviousState(state);
-    }
   }
 
   private static int limit(int[] source, int maxLen) {

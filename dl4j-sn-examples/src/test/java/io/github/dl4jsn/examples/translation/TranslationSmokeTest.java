@@ -13,12 +13,15 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
  * The CI smoke mode: the whole pipeline on 36 made-up pairs in DDTP format (no network): prepare,
- * train a few epochs with SN, resume, decode greedily and with a beam, BLEU, translate.
+ * train a few epochs with SN, resume, decode greedily and with a length-normalized beam, BLEU,
+ * translate; for both architectures.
  */
 class TranslationSmokeTest {
 
@@ -34,8 +37,10 @@ class TranslationSmokeTest {
     }
   }
 
-  @Test
-  void trainResumeEvalAndTranslateOnATinyCorpus() throws Exception {
+  @ParameterizedTest(name = "architecture {0}")
+  @EnumSource(TranslationExample.Architecture.class)
+  void trainResumeEvalAndTranslateOnATinyCorpus(TranslationExample.Architecture architecture)
+      throws Exception {
     Path data = dir.resolve("ddtp");
     Files.createDirectories(data);
     for (String lang : new String[] {"en", "fr"}) {
@@ -47,7 +52,7 @@ class TranslationSmokeTest {
     String[] train = {"train", "--data", data.toString(), "--out", out.toString(), "--layers", "2",
         "--hidden", "32", "--embedding", "16", "--src-vocab", "40", "--tgt-vocab", "40",
         "--batch-size", "8", "--optimizer", "adam", "--lr", "0.01", "--sn", "--log-every", "2",
-        "--valid-sentences", "2"};
+        "--valid-sentences", "2", "--architecture", architecture.name()};
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     assertThat(run(buf, concat(train, "--epochs", "3"))).isZero();
     JsonNode splits = new ObjectMapper().readTree(data.resolve("short/splits.json").toFile());
@@ -72,9 +77,13 @@ class TranslationSmokeTest {
     }
 
     Path model = out.resolve("model.zip");
+    String norm = architecture == TranslationExample.Architecture.state ? "gnmt" : "average";
     assertThat(run(buf, "eval", "--data", data.toString(), "--model", model.toString(),
-        "--beam", "3")).isZero();
+        "--beam", "3", "--length-norm", norm)).isZero();
     JsonNode eval = new ObjectMapper().readTree(out.resolve("eval-test.json").toFile());
+    // The architecture is read from the model file.
+    assertThat(eval.get("architecture").asText()).isEqualTo(architecture.name());
+    assertThat(eval.get("lengthNorm").asText()).isEqualTo(norm);
     for (String key : new String[] {"greedyBleu", "greedyRareWordBleu", "beamBleu",
         "beamRareWordBleu"}) {
       assertThat(eval.get(key).asDouble()).as(key).isBetween(0.0, 1.0);
@@ -87,11 +96,12 @@ class TranslationSmokeTest {
       assertThat(f[1]).doesNotContain("<eos>", "<pad>");
       assertThat(f[2]).doesNotContain("<eos>", "<pad>", "<unk>");
     }
-    assertThat(buf.toString(StandardCharsets.UTF_8)).contains("BLEU greedy", "BLEU beam 3");
+    assertThat(buf.toString(StandardCharsets.UTF_8)).contains("BLEU greedy",
+        "BLEU beam 3 (length norm " + norm + ")");
 
     ByteArrayOutputStream tr = new ByteArrayOutputStream();
-    assertThat(run(tr, "translate", "--model", model.toString(), "--beam", "3",
-        "shared library for zorblax")).isZero();
+    assertThat(run(tr, "translate", "--model", model.toString(), "--beam", "3", "--length-norm",
+        norm, "shared library for zorblax")).isZero();
     String translation = tr.toString(StandardCharsets.UTF_8).trim();
     assertThat(translation).doesNotContain("<eos>", "<pad>", "<unk>");
   }

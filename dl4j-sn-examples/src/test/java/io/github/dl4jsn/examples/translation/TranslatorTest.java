@@ -12,7 +12,10 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-/** Step-by-step decoding agrees with the graph's own teacher-forced forward pass. */
+/**
+ * Step-by-step decoding of the output architecture agrees with the graph's own teacher-forced
+ * forward pass.
+ */
 class TranslatorTest {
 
   private static ComputationGraph graph(boolean sn) {
@@ -52,7 +55,7 @@ class TranslatorTest {
     INDArray full = g.output(false, m.getFeatures(), m.getFeaturesMaskArrays(),
         m.getLabelsMaskArrays())[0];
     g.clearLayerMaskArrays();
-    Translator tr = new Translator(g);
+    GraphDecoder tr = new GraphDecoder(g);
     List<int[]> sources = new ArrayList<>();
     batch.forEach(e -> sources.add(e.source()));
     INDArray thought = tr.encode(sources);
@@ -62,14 +65,14 @@ class TranslatorTest {
       assertThat(Transforms.abs(alone.sub(thought.getRow(i, true))).maxNumber().doubleValue())
           .isLessThan(1e-5);
     }
-    tr.reset();
+    tr.start(sources);
     int steps = (int) m.getFeatures(1).size(2);
     for (int t = 0; t < steps; t++) {
       int[] prev = new int[batch.size()];
       for (int i = 0; i < batch.size(); i++) {
         prev[i] = (int) m.getFeatures(1).getDouble(i, 0, t);
       }
-      INDArray logp = tr.step(prev, thought);
+      INDArray logp = tr.step(prev);
       for (int i = 0; i < batch.size(); i++) {
         if (t < batch.get(i).target().length) {
           INDArray expected = Transforms.log(full.get(NDArrayIndex.point(i), NDArrayIndex.all(),
@@ -85,7 +88,7 @@ class TranslatorTest {
   @ValueSource(booleans = {false, true})
   void beamOfOneIsGreedyAndBeamsEndBeforeEos(boolean sn) {
     ComputationGraph g = graph(sn);
-    Translator tr = new Translator(g);
+    Translator tr = new Translator(new GraphDecoder(g));
     List<int[]> sources = new ArrayList<>();
     examples().forEach(e -> sources.add(e.source()));
     List<int[]> greedy = tr.greedy(sources, 12);
