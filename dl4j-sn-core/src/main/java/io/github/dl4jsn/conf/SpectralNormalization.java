@@ -864,7 +864,10 @@ public class SpectralNormalization extends BaseWrapperLayer {
       return this;
     }
 
-    /** Target Lipschitz constant c, &gt; 0: {@code W_SN = c W / sigma}. Default: 1. */
+    /**
+     * Target Lipschitz constant c, &gt; 0 and a normal number of the network's data type (FLOAT:
+     * 1.2e-38 to 3.4e38): {@code W_SN = c W / sigma}. Default: 1.
+     */
     public Builder coefficient(double c) {
       this.coefficient = c;
       return this;
