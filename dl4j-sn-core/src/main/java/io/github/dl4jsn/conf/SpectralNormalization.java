@@ -787,8 +787,17 @@ public class SpectralNormalization extends BaseWrapperLayer {
       INDArray layerParamsView,
       boolean initializeParams,
       DataType networkDataType) {
-    validate("layer " + layerIndex + " (" + describe() + ")", networkDataType);
+    String where = "layer " + layerIndex + " (" + describe() + ")";
+    validate(where, networkDataType);
     SpectralNormParamInitializer init = SpectralNormParamInitializer.getInstance();
+    long needed = init.numParams(this);
+    if (layerParamsView.length() != needed) {
+      // DL4J sizes a Bidirectional layer's view by its forward layer only.
+      throw new DL4JInvalidConfigException(where + ": the network gave this layer "
+          + layerParamsView.length() + " parameters, it needs " + needed + " (normalizing "
+          + normalizedWeights() + "); inside a Bidirectional layer, the forward and backward "
+          + "layers must have the same spectral normalization options");
+    }
     long innerCount = SpectralNormParamInitializer.innerParamCount(underlying);
     INDArray flat = layerParamsView.reshape(layerParamsView.length());
     NeuralNetConfiguration innerConf = innerConfiguration(conf);
@@ -951,7 +960,10 @@ public class SpectralNormalization extends BaseWrapperLayer {
       return this;
     }
 
-    /** Target Lipschitz constant c, &gt; 0: {@code W_SN = c W / sigma}. Default: 1. */
+    /**
+     * Target Lipschitz constant c, &gt; 0 and a normal number of the network's data type (FLOAT:
+     * 1.2e-38 to 3.4e38): {@code W_SN = c W / sigma}. Default: 1.
+     */
     public Builder coefficient(double c) {
       this.coefficient = c;
       return this;

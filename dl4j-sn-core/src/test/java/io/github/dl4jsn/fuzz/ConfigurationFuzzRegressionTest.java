@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.github.dl4jsn.SpectralNorm;
+import io.github.dl4jsn.conf.RecurrentSpectralNormalization;
 import io.github.dl4jsn.conf.SameDiffSpectralNormalization;
 import io.github.dl4jsn.conf.SpectralNormalization;
 import io.github.dl4jsn.fuzz.FuzzCase.Container;
@@ -20,15 +21,18 @@ import io.github.dl4jsn.fuzz.FuzzCase.Route;
 import io.github.dl4jsn.fuzz.FuzzCase.Routing;
 import io.github.dl4jsn.fuzz.FuzzCase.Structure;
 import java.util.Arrays;
+import java.util.List;
 import org.deeplearning4j.exception.DL4JInvalidConfigException;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -176,6 +180,45 @@ class ConfigurationFuzzRegressionTest {
       net.init();
       assertThat(net.output(Nd4j.rand(DataType.DOUBLE, 2, 3)).isNaN().any()).isFalse();
     }
+  }
+
+  /**
+   * Shrunk: LSTM in MULTI_LAYER, DOUBLE, TANH, MSE head, input
+   * InputTypeRecurrent(1,timeSeriesLength=2,format=NCW), form BIDIRECTIONAL, nOut 1; route
+   * SETTERS_AFTER_CONF, name 'critic1'; powerIterations=1, warmupIterations=0, keys=DUPLICATE
+   * (normalize W only), set on the forward layer of the built configuration only. init() failed
+   * with "Indices are out of range": DL4J sizes a Bidirectional layer's parameters by its forward
+   * layer, and the backward layer still normalized RW too. Now init() says so, naming the layer;
+   * the fuzzer edits both directions, as an edited JSON file would.
+   */
+  @Test
+  void bidirectionalDirectionsWithDifferentOptionsFailAtInitNamingTheLayer() {
+    FuzzCase c = new FuzzCase(
+        new Structure(Kind.LSTM, Container.MULTI_LAYER, DataType.DOUBLE, Activation.TANH, false,
+            false, Form.BIDIRECTIONAL),
+        new Geometry(1, 0, 0, 0, 0, 1, 1, false),
+        new Kernel(1, 1, 1, 1, 0, 2, ConvolutionMode.Truncate, true),
+        new Options(1, 1e-12, 0, 1.0, false, Keys.DUPLICATE, false, OperatorInput.NETWORK),
+        new Routing(Route.SETTERS_AFTER_CONF, "critic1", Pick.ALL, 0, false, true));
+    assertThat(c.inputType(0)).isEqualTo(InputType.recurrent(1, 2));
+    assertThat(FuzzOracle.check(c)).isEqualTo("trains, gradient check passes");
+
+    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+        .dataType(DataType.DOUBLE).list()
+        .layer(new Bidirectional(SpectralNormalization.wrapRecurrent(
+            new LSTM.Builder().name("critic1").nOut(2).build())))
+        .layer(new RnnOutputLayer.Builder(LossFunction.MSE).nOut(1)
+            .activation(Activation.IDENTITY).build())
+        .setInputType(InputType.recurrent(2, 3))
+        .build();
+    Bidirectional bidirectional = (Bidirectional) conf.getConf(0).getLayer();
+    ((RecurrentSpectralNormalization) bidirectional.getFwd()).getSpectralNormalization()
+        .setNormalize(List.of("W"));
+    assertThatThrownBy(() -> new MultiLayerNetwork(conf).init())
+        .isInstanceOf(DL4JInvalidConfigException.class)
+        .hasMessageContaining("layer 0")
+        .hasMessageContaining("LSTM")
+        .hasMessageContaining("the forward and backward layers must have the same");
   }
 
   /**

@@ -451,7 +451,12 @@ final class FuzzCase {
           ? multiLayer(layers, dataType)
           : graph(slots, layers, dataType);
       if (sn && r.route == Route.SETTERS_AFTER_CONF) {
-        applySetters(findSn(targetOf(conf)));
+        Layer target = targetOf(conf);
+        applySetters(findSn(target));
+        if (target instanceof Bidirectional) {
+          // An edited JSON file changes both directions alike.
+          applySetters(((Bidirectional) target).getBwd());
+        }
       }
       if (sn && r.route == Route.APPLY) {
         conf = conf instanceof MultiLayerConfiguration
