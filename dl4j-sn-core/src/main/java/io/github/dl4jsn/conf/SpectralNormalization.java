@@ -475,6 +475,13 @@ public class SpectralNormalization extends BaseWrapperLayer {
             + " (give the sequence length for Conv1D)");
       }
     }
+    for (long x : o) {
+      if (x <= 0) {
+        throw new DL4JInvalidConfigException(describe() + ": operatorNorm: the convolution's "
+            + "output for the input " + operatorNormInputType + " is empty (" + out + "): the "
+            + "kernel does not fit the input, so there is no operator to normalize");
+      }
+    }
     return w.asOperator(o, in);
   }
 

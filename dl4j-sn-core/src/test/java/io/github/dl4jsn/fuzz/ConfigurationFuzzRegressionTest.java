@@ -270,6 +270,31 @@ class ConfigurationFuzzRegressionTest {
   }
 
   /**
+   * Found by a random run: an operator-norm Conv2D whose output is empty (a 1x1 input, a 1x2
+   * kernel in Truncate mode) failed at init with ND4J's "norm2 on empty array". There is no
+   * operator to normalize; the error names the layer, the input and the empty output.
+   */
+  @Test
+  void operatorNormOfAConvolutionWithAnEmptyOutputFailsNamingTheLayerAndTheShapes() {
+    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+        .dataType(DataType.DOUBLE)
+        .list()
+        .layer(new SpectralNormalization.Builder(
+            new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(1, 2)
+                .convolutionMode(ConvolutionMode.Truncate).nOut(2).build())
+            .operatorNorm().build())
+        .layer(new OutputLayer.Builder(LossFunction.MSE).nOut(1)
+            .activation(Activation.IDENTITY).build())
+        .setInputType(InputType.convolutional(1, 1, 1))
+        .build();
+    assertThatThrownBy(() -> new MultiLayerNetwork(conf).init())
+        .isInstanceOf(DL4JInvalidConfigException.class)
+        .hasMessageContaining("layer0")
+        .hasMessageContaining("is empty")
+        .hasMessageContaining("the kernel does not fit the input");
+  }
+
+  /**
    * Shrunk: CONV3D in MULTI_LAYER, DOUBLE, TANH, MSE head, input
    * InputTypeConvolutional3D(format=NCDHW,d=1,h=1,w=1,c=1), kernel 1x1x1, nOut 2, Truncate; route
    * BUILDER, operatorNorm=true. The backward pass failed ("Shapes must be equal during backprop:
