@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -376,14 +377,7 @@ public final class TranslationExample implements Runnable {
         + "the learned dictionary.")
     boolean identityOnly;
 
-    @Option(names = "--length-norm", description = "Beam score of a complete translation: none "
-        + "(total log-probability, the paper's), average (per predicted token) or gnmt "
-        + "(Wu et al. 2016) (default: ${DEFAULT-VALUE}).")
-    LengthNorm lengthNorm = LengthNorm.none;
-
-    @Option(names = "--length-alpha", description = "Alpha of --length-norm gnmt (default: "
-        + "${DEFAULT-VALUE}).")
-    double lengthAlpha = LengthNorm.DEFAULT_ALPHA;
+    @Mixin LengthNormOptions length = new LengthNormOptions();
 
     @Option(names = "--out", description = "Results JSON; translations go beside it as .tsv "
         + "(default: MODEL folder/eval-SPLIT.json).")
@@ -399,7 +393,7 @@ public final class TranslationExample implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--beam must be >= 1 and --limit >= 0, got " + beam + " and " + limit);
       }
-      checkAlpha(spec, lengthAlpha);
+      checkAlpha(spec, length.lengthAlpha);
       Saved saved = Saved.load(model);
       if (identityOnly) {
         saved = new Saved(saved.model, saved.srcVocab, saved.tgtVocab, RareWords.identity(),
@@ -427,18 +421,18 @@ public final class TranslationExample implements Runnable {
       Evaluation best = greedy;
       if (beam > 1) {
         t0 = System.nanoTime();
-        best = Evaluation.run(saved, pairs, beam, lengthNorm, lengthAlpha, true);
+        best = Evaluation.run(saved, pairs, beam, length.lengthNorm, length.lengthAlpha, true);
         result.put("beam", beam);
-        result.put("lengthNorm", lengthNorm.name());
-        if (lengthNorm == LengthNorm.gnmt) {
-          result.put("lengthAlpha", lengthAlpha);
+        result.put("lengthNorm", length.lengthNorm.name());
+        if (length.lengthNorm == LengthNorm.gnmt) {
+          result.put("lengthAlpha", length.lengthAlpha);
         }
         result.put("beamBleu", best.bleuRaw);
         result.put("beamRareWordBleu", best.bleuRare);
         result.put("beamRareWordIdentityBleu", best.bleuIdentity);
         result.put("beamSeconds", (System.nanoTime() - t0) / 1e9);
         System.out.printf("%s BLEU beam %d (length norm %s): %.2f, beam + rare-word step: %.2f "
-            + "(identity only: %.2f)%n", split, beam, lengthNorm, 100 * best.bleuRaw,
+            + "(identity only: %.2f)%n", split, beam, length.lengthNorm, 100 * best.bleuRaw,
             100 * best.bleuRare, 100 * best.bleuIdentity);
       }
       File json = outFile != null ? outFile
@@ -474,14 +468,7 @@ public final class TranslationExample implements Runnable {
     @Option(names = "--no-rare-word", description = "Keep <unk> in the output.")
     boolean noRareWord;
 
-    @Option(names = "--length-norm", description = "Beam score of a complete translation: none "
-        + "(total log-probability, the paper's), average (per predicted token) or gnmt "
-        + "(Wu et al. 2016) (default: ${DEFAULT-VALUE}).")
-    LengthNorm lengthNorm = LengthNorm.none;
-
-    @Option(names = "--length-alpha", description = "Alpha of --length-norm gnmt (default: "
-        + "${DEFAULT-VALUE}).")
-    double lengthAlpha = LengthNorm.DEFAULT_ALPHA;
+    @Mixin LengthNormOptions length = new LengthNormOptions();
 
     @Override
     public Integer call() throws IOException {
@@ -489,14 +476,15 @@ public final class TranslationExample implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--beam must be >= 1, got " + beam);
       }
-      checkAlpha(spec, lengthAlpha);
+      checkAlpha(spec, length.lengthAlpha);
       Saved saved = Saved.load(model);
       List<String> tokens = Tokenizer.tokenize(text);
       if (tokens.isEmpty()) {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "nothing to translate in '" + text + "'");
       }
-      List<String> words = saved.decode(List.of(tokens), beam, lengthNorm, lengthAlpha).get(0);
+      List<String> words = saved.decode(List.of(tokens), beam, length.lengthNorm,
+          length.lengthAlpha).get(0);
       if (!noRareWord) {
         words = saved.rare.replace(words, tokens, saved.srcVocab);
       }
@@ -528,6 +516,18 @@ public final class TranslationExample implements Runnable {
    * A model file: the model with its updater state (a DL4J graph zip for the output architecture,
    * {@link StateSeq2SeqModel}'s zip for the state one), vocabularies, dictionary and settings.
    */
+  /** Beam search's length normalization, shared by {@code eval} and {@code translate}. */
+  static final class LengthNormOptions {
+    @Option(names = "--length-norm", description = "Beam score of a complete translation: none "
+        + "(total log-probability, the paper's), average (per predicted token) or gnmt "
+        + "(Wu et al. 2016) (default: ${DEFAULT-VALUE}).")
+    LengthNorm lengthNorm = LengthNorm.none;
+
+    @Option(names = "--length-alpha", description = "Alpha of --length-norm gnmt (default: "
+        + "${DEFAULT-VALUE}).")
+    double lengthAlpha = LengthNorm.DEFAULT_ALPHA;
+  }
+
   static final class Saved {
     final Seq2Seq model;
     final Vocabulary srcVocab;
