@@ -44,7 +44,9 @@ public final class Charts {
 
   /**
    * Box plots of repeated measurements (e.g. one value per seed) for each category (x axis) and
-   * series (one box colour each, side by side within a category; the mean is drawn as a dot),
+   * series (one box colour each, side by side within a category; the median as a line, the mean
+   * as a dot, whiskers to the furthest value within 1.5 interquartile ranges, values beyond as
+   * circles, values beyond 2 interquartile ranges not drawn),
    * saved as a PNG of the given size. {@code values.get(series).get(category)} holds the values.
    */
   public static void boxes(String title, String xLabel, String yLabel,
@@ -57,8 +59,11 @@ public final class Charts {
     renderer.setMeanVisible(true);
     renderer.setMedianVisible(true);
     renderer.setFillBox(true);
-    renderer.setMaxOutlierVisible(true);
-    renderer.setMinOutlierVisible(true);
+    // JFreeChart marks "far out" values (beyond 2 interquartile ranges) by a triangle at the
+    // plot's edge, not at the value, which misreads as a value there: off (callers list every
+    // value in a table). Outliers nearer than that are drawn as circles at their values.
+    renderer.setMaxOutlierVisible(false);
+    renderer.setMinOutlierVisible(false);
     renderer.setDefaultToolTipGenerator(null);
     renderer.setItemMargin(0.15);
     Color[] palette = {new Color(31, 119, 180), new Color(255, 127, 14),
