@@ -189,7 +189,9 @@ final class FuzzOracle {
    * code on the same configuration, earlier in operator-norm mode (the convolution and its
    * adjoint at init and in every training-mode forward pass). Examples: an output layer with a
    * negative nIn puts every later parameter view out of range, SN's included; libnd4j's
-   * depthwise_conv2d_bp fails on a 1x1 input, and operator-norm mode calls it in the forward pass.
+   * depthwise_conv2d_bp fails on a 1x1 input, and operator-norm mode calls it in the forward pass;
+   * or, where plain DL4J crashes, SN's own {@code DL4JInvalidConfigException} at the same step or
+   * an earlier one (an operator-norm convolution whose output is empty fails at init).
    */
   private static boolean sameFailure(StageFailure sn, StageFailure plain) {
     if (plain == null) {
@@ -205,7 +207,12 @@ final class FuzzOracle {
     }
     boolean plainCrashes = !(p instanceof org.deeplearning4j.exception.DL4JException
         || p instanceof AssertionError);
-    return plainCrashes && snStage.compareTo(plainStage) <= 0 && thrownByDl4j(s);
+    // Or SN rejects the configuration at the same step or an earlier one with a clear error of
+    // its own (e.g. an operator-norm convolution whose output is empty, where plain DL4J crashes
+    // on a negative shape in the forward pass).
+    return plainCrashes && snStage.compareTo(plainStage) <= 0
+        && (thrownByDl4j(s)
+            || s instanceof org.deeplearning4j.exception.DL4JInvalidConfigException);
   }
 
   /** Whether the first frame outside the JDK of the exception's root cause is DL4J's or ND4J's. */
