@@ -227,17 +227,7 @@ public class SameDiffSpectralNormalization extends SameDiffLayer {
       throw new DL4JInvalidConfigException(name + ": the inner layer has projectInput(false), so "
           + "it has no projection weights to normalize");
     }
-    if (powerIterations < 0) {
-      throw new DL4JInvalidConfigException(
-          name + ": powerIterations must be >= 0 (0 freezes u and v), got " + powerIterations);
-    }
-    if (warmupIterations < 0) {
-      throw new DL4JInvalidConfigException(
-          name + ": warmupIterations must be >= 0, got " + warmupIterations);
-    }
-    if (!(eps > 0) || Double.isInfinite(eps)) {
-      throw new DL4JInvalidConfigException(name + ": eps must be > 0 and finite, got " + eps);
-    }
+    SpectralNormalization.validateIterations(name, powerIterations, warmupIterations, eps);
     SpectralNormalization.validateCoefficient(name, coefficient, DataType.DOUBLE);
     SpectralNormalization.validateTolerance(name, powerIterations, powerIterationTolerance,
         maxPowerIterations);

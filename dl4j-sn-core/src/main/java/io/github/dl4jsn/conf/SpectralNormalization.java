@@ -608,14 +608,13 @@ public class SpectralNormalization extends BaseWrapperLayer {
   }
 
   /**
-   * Checks the inner layer and the options.
+   * Checks the power-iteration options every spectrally normalized layer shares, as {@link
+   * #validate} does; the SameDiff wrappers call it too.
    *
-   * @param where how to name the layer in messages, or null to derive it from the configuration
    * @throws DL4JInvalidConfigException naming the layer and the bad value
    */
-  public void validate(String where) {
-    String name = where != null ? where : describe();
-    validateInner(name);
+  public static void validateIterations(String name, int powerIterations, int warmupIterations,
+      double eps) {
     if (powerIterations < 0) {
       throw new DL4JInvalidConfigException(
           name + ": powerIterations must be >= 0 (0 freezes u and v), got " + powerIterations);
@@ -627,6 +626,18 @@ public class SpectralNormalization extends BaseWrapperLayer {
     if (!(eps > 0) || Double.isInfinite(eps)) {
       throw new DL4JInvalidConfigException(name + ": eps must be > 0 and finite, got " + eps);
     }
+  }
+
+  /**
+   * Checks the inner layer and the options.
+   *
+   * @param where how to name the layer in messages, or null to derive it from the configuration
+   * @throws DL4JInvalidConfigException naming the layer and the bad value
+   */
+  public void validate(String where) {
+    String name = where != null ? where : describe();
+    validateInner(name);
+    validateIterations(name, powerIterations, warmupIterations, eps);
     validateCoefficient(name, coefficient, DataType.DOUBLE);
     validateTolerance(name, powerIterations, powerIterationTolerance, maxPowerIterations);
     validateOperatorNorm(name);

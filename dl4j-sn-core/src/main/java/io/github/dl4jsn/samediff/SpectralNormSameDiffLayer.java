@@ -1,5 +1,6 @@
 package io.github.dl4jsn.samediff;
 
+import io.github.dl4jsn.conf.SpectralNormalization;
 import io.github.dl4jsn.math.SpectralNormCore;
 import io.github.dl4jsn.math.WeightLayout;
 import java.util.Collection;
@@ -48,17 +49,7 @@ public abstract class SpectralNormSameDiffLayer extends SameDiffLayer {
   public void validate(String where) {
     String name = where != null ? where
         : getClass().getSimpleName() + (getLayerName() == null ? "" : " '" + getLayerName() + "'");
-    if (powerIterations < 0) {
-      throw new DL4JInvalidConfigException(
-          name + ": powerIterations must be >= 0 (0 freezes u and v), got " + powerIterations);
-    }
-    if (warmupIterations < 0) {
-      throw new DL4JInvalidConfigException(
-          name + ": warmupIterations must be >= 0, got " + warmupIterations);
-    }
-    if (!(eps > 0) || Double.isInfinite(eps)) {
-      throw new DL4JInvalidConfigException(name + ": eps must be > 0 and finite, got " + eps);
-    }
+    SpectralNormalization.validateIterations(name, powerIterations, warmupIterations, eps);
     if (!(coefficient > 0) || Double.isInfinite(coefficient)) {
       throw new DL4JInvalidConfigException(
           name + ": coefficient (the target Lipschitz constant) must be > 0 and finite, got "
