@@ -204,14 +204,17 @@ class RareWords:
         self.dictionary = dict(dictionary or {})
 
     @staticmethod
-    def learn(sources, targets, src_vocab):
+    def learn(sources, targets, src_vocab=None, wanted=None):
+        """Entries for the source words outside src_vocab, or for those wanted(word) accepts."""
+        if wanted is None:
+            wanted = lambda w: not src_vocab.contains(w)  # noqa: E731
         cs, ct = collections.Counter(), collections.Counter()
         cst = collections.defaultdict(collections.Counter)
         for src, tgt in zip(sources, targets):
             tset = set(tgt)
             ct.update(tset)
             for s in set(src):
-                if src_vocab.contains(s):
+                if not wanted(s):
                     continue
                 cs[s] += 1
                 cst[s].update(tset)
@@ -580,16 +583,37 @@ class Translator:
         self.model.train(was_training)
         return [[self.tgt_vocab.words[i] for i in o] for o in outs]
 
-    def evaluate(self, pairs, beam=1, norm="none", alpha=0.6, progress=None):
-        """BLEU raw, after the rare-word step, and after the step by identity only."""
+    def evaluate(self, pairs, beam=1, norm="none", alpha=0.6, progress=None, paragraphs=None):
+        """BLEU raw, after the rare-word step, after the step by identity only and, given a
+        paragraph dictionary (RareWords), after the step with it."""
         sources = [tokenize(p[1]) for p in pairs]
         refs = [[tokenize(p[2])] for p in pairs]
         raw = self.decode(sources, beam, norm, alpha, progress)
         rare = [self.rare.replace(o, s, self.src_vocab) for o, s in zip(raw, sources)]
         ident = RareWords()
         identity = [ident.replace(o, s, self.src_vocab) for o, s in zip(raw, sources)]
-        return {"raw": raw, "rare": rare, "bleu": corpus_bleu(refs, raw),
-                "bleu_rare": corpus_bleu(refs, rare), "bleu_identity": corpus_bleu(refs, identity)}
+        result = {"raw": raw, "rare": rare, "bleu": corpus_bleu(refs, raw),
+                  "bleu_rare": corpus_bleu(refs, rare),
+                  "bleu_identity": corpus_bleu(refs, identity)}
+        if paragraphs is not None:
+            result["rare_paragraphs"] = [paragraphs.replace(o, s, self.src_vocab)
+                                         for o, s in zip(raw, sources)]
+            result["bleu_paragraphs"] = corpus_bleu(refs, result["rare_paragraphs"])
+        return result
+
+
+def paragraph_dictionary(data, src_vocab, words):
+    """TranslationData.paragraphDictionary: entries learned from the training short
+    descriptions and short/train-paragraphs.tsv (written by the Java eval) for the given words
+    outside the source vocabulary; None when that file is missing."""
+    path = Path(data) / "short" / "train-paragraphs.tsv"
+    if not path.is_file():
+        print(f"No paragraph dictionary: {path} is missing (the Java eval writes it)", flush=True)
+        return None
+    wanted = {w for w in words if not src_vocab.contains(w)}
+    pairs = read_split(data, "train") + read_pairs(path)
+    return RareWords.learn([tokenize(p[1]) for p in pairs], [tokenize(p[2]) for p in pairs],
+                           wanted=wanted.__contains__)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -673,6 +697,8 @@ def cmd_train(a):
             raise SystemExit(f"--{k.replace('_', '-')} must be >= 1, got {settings[k]}")
     if not (settings["lr"] > 0 and settings["clip"] > 0):
         raise SystemExit("--lr and --clip must be > 0")
+    if a.patience < 0:
+        raise SystemExit(f"--patience must be >= 0, got {a.patience}")
     pairs, train_src, train_tgt = prepare_training(a.data, settings)
     if ckpt is not None:
         sv, tv = Vocabulary(ckpt["src_vocab"]), Vocabulary(ckpt["tgt_vocab"])
@@ -762,10 +788,29 @@ def cmd_train(a):
         tmp = ckpt_file.with_suffix(".pt.tmp")
         torch.save(state, tmp)
         os.replace(tmp, ckpt_file)
+        if valid and best_epoch(history) == epoch + 1:
+            shutil.copyfile(ckpt_file, tmp)
+            os.replace(tmp, out / "best.pt")
+            print(f"Best validation BLEU so far: {row['validBleuGreedy']:.4f}, saved "
+                  f"{out / 'best.pt'}", flush=True)
         with open(history_file, "w") as f:
             json.dump(history, f, indent=1)
         print(f"Saved {ckpt_file} and {history_file}", flush=True)
+        if valid and a.patience and epoch + 1 - best_epoch(history) >= a.patience:
+            print(f"Stopping: no better validation BLEU for {a.patience} epochs (best "
+                  f"epoch {best_epoch(history)})", flush=True)
+            break
     return 0
+
+
+def best_epoch(history):
+    """The epoch of the highest greedy validation BLEU (the first on ties); 0 without one."""
+    best, epoch = None, 0
+    for row in history:
+        b = row.get("validBleuGreedy")
+        if b is not None and (best is None or b > best):
+            best, epoch = b, row["epoch"]
+    return epoch
 
 
 def load_translator(path):
@@ -789,30 +834,44 @@ def cmd_eval(a):
         pairs = pairs[:a.limit]
     result = {"checkpoint": str(a.checkpoint), "epoch": ckpt["epoch"], "split": a.split,
               "sentences": len(pairs), "settings": tr.settings, "framework": ckpt["framework"]}
+    para = None
+    if a.paragraph_dictionary:
+        para = paragraph_dictionary(a.data, tr.src_vocab,
+                                    {w for p in pairs for w in tokenize(p[1])})
+    if para is not None:
+        result["paragraphDictionaryEntries"] = len(para.dictionary)
     t0 = time.time()
-    g = tr.evaluate(pairs)
+    g = tr.evaluate(pairs, paragraphs=para)
     result.update(greedyBleu=g["bleu"], greedyRareWordBleu=g["bleu_rare"],
                   greedyRareWordIdentityBleu=g["bleu_identity"], greedySeconds=time.time() - t0)
+    if para is not None:
+        result["greedyRareWordParagraphsBleu"] = g["bleu_paragraphs"]
     print(f"{a.split} BLEU greedy: {100 * g['bleu']:.2f}, greedy + rare-word step: "
-          f"{100 * g['bleu_rare']:.2f} (identity only: {100 * g['bleu_identity']:.2f}) "
+          f"{100 * g['bleu_rare']:.2f} (identity only: {100 * g['bleu_identity']:.2f}, "
+          f"paragraph dictionary: {100 * g.get('bleu_paragraphs', math.nan):.2f}) "
           f"({len(pairs)} sentences)", flush=True)
     best = g
     if a.beam > 1:
         t0 = time.time()
-        best = tr.evaluate(pairs, a.beam, a.length_norm, a.length_alpha, progress=100)
+        best = tr.evaluate(pairs, a.beam, a.length_norm, a.length_alpha, progress=100,
+                           paragraphs=para)
         result.update(beam=a.beam, lengthNorm=a.length_norm, lengthAlpha=a.length_alpha,
                       beamBleu=best["bleu"], beamRareWordBleu=best["bleu_rare"],
                       beamRareWordIdentityBleu=best["bleu_identity"],
                       beamSeconds=time.time() - t0)
+        if para is not None:
+            result["beamRareWordParagraphsBleu"] = best["bleu_paragraphs"]
         print(f"{a.split} BLEU beam {a.beam} (length norm {a.length_norm}): "
               f"{100 * best['bleu']:.2f}, beam + rare-word step: {100 * best['bleu_rare']:.2f} "
-              f"(identity only: {100 * best['bleu_identity']:.2f})", flush=True)
+              f"(identity only: {100 * best['bleu_identity']:.2f}, paragraph dictionary: "
+              f"{100 * best.get('bleu_paragraphs', math.nan):.2f})", flush=True)
     out = Path(a.out) if a.out else Path(a.checkpoint).parent / f"eval-{a.split}.json"
     with open(out, "w") as f:
         json.dump(result, f, indent=1)
     with open(out.with_suffix(".tsv"), "w", encoding="utf-8") as f:
-        for p, raw, rare in zip(pairs, best["raw"], best["rare"]):
-            f.write(f"{p[1]}\t{' '.join(raw)}\t{' '.join(rare)}\t{p[2]}\n")
+        for i, (p, raw, rare) in enumerate(zip(pairs, best["raw"], best["rare"])):
+            extra = "\t" + " ".join(best["rare_paragraphs"][i]) if para is not None else ""
+            f.write(f"{p[1]}\t{' '.join(raw)}\t{' '.join(rare)}\t{p[2]}{extra}\n")
     print(f"Wrote {out} and {out.with_suffix('.tsv')}", flush=True)
     return 0
 
@@ -1464,6 +1523,9 @@ def main(argv=None):
     t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     t.add_argument("--epochs", type=int, default=8, help="total epochs (default 8)")
     t.add_argument("--log-every", type=int, default=50, help="progress every N batches")
+    t.add_argument("--patience", type=int, default=0,
+                   help="stop after N epochs without a better greedy validation BLEU (0: run "
+                        "all --epochs); OUT/best.pt is always the best epoch's checkpoint")
     t.add_argument("--valid-sentences", type=int, default=300,
                    help="validation sentences for loss and greedy BLEU per epoch (default 300, "
                         "as Java; 0: none)")
@@ -1480,6 +1542,9 @@ def main(argv=None):
     e.add_argument("--split", choices=["test", "valid"], default="test")
     e.add_argument("--beam", type=int, default=12, help="beam size; 1: greedy only (default 12)")
     e.add_argument("--limit", type=int, default=0, help="first N sentences only (0: all)")
+    e.add_argument("--paragraph-dictionary", action=argparse.BooleanOptionalAction, default=True,
+                   help="also score the rare-word step with the dictionary learned from the "
+                        "training short descriptions and short/train-paragraphs.tsv (default on)")
     e.add_argument("--out", help="results JSON (default CHECKPOINT folder/eval-SPLIT.json); "
                                  "translations beside it as .tsv")
     decoding(e)

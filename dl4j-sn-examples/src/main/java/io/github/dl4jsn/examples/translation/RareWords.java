@@ -7,6 +7,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The rare-word step: replaces each {@code <unk>} in a translation by a translation of the source
@@ -47,6 +50,24 @@ public final class RareWords implements Serializable {
    */
   public static RareWords learn(List<List<String>> sources, List<List<String>> targets,
       Vocabulary srcVocab) {
+    return learn(sources, targets, s -> !srcVocab.contains(s));
+  }
+
+  /**
+   * Learns dictionary entries, by the rule above, for the source words that {@code wanted}
+   * accepts. An entry depends only on the pairs, not on which other words are wanted, so learning
+   * for the words of the sentences at hand gives those words the entries a full dictionary would.
+   *
+   * @param sources tokenized source sentences
+   * @param targets tokenized target sentences, aligned with {@code sources}
+   * @param wanted the source words to learn entries for
+   */
+  public static RareWords learn(List<List<String>> sources, List<List<String>> targets,
+      Predicate<String> wanted) {
+    if (sources.size() != targets.size()) {
+      throw new IllegalArgumentException("RareWords.learn: " + sources.size()
+          + " source sentences but " + targets.size() + " target sentences");
+    }
     Map<String, Integer> cs = new HashMap<>();
     Map<String, Integer> ct = new HashMap<>();
     Map<String, Map<String, Integer>> cst = new HashMap<>();
@@ -54,7 +75,7 @@ public final class RareWords implements Serializable {
       Set<String> tgt = new HashSet<>(targets.get(i));
       tgt.forEach(t -> ct.merge(t, 1, Integer::sum));
       for (String s : new HashSet<>(sources.get(i))) {
-        if (srcVocab.contains(s)) {
+        if (!wanted.test(s)) {
           continue;
         }
         cs.merge(s, 1, Integer::sum);
@@ -95,6 +116,11 @@ public final class RareWords implements Serializable {
   /** The dictionary entry for {@code word}, or {@code word} itself. */
   public String translate(String word) {
     return dictionary.getOrDefault(word, word);
+  }
+
+  /** The dictionary entries (source word to target word), sorted by source word. */
+  public SortedMap<String, String> entries() {
+    return new TreeMap<>(dictionary);
   }
 
   /** Number of dictionary entries. */

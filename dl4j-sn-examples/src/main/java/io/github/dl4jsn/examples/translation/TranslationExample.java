@@ -6,12 +6,15 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -188,8 +191,17 @@ public final class TranslationExample implements Runnable {
         + "greedily for BLEU after each epoch; 0: none (default: ${DEFAULT-VALUE}).")
     int validSentences = 300;
 
+    @Option(names = "--patience", description = "Stop after N epochs without a better greedy "
+        + "validation BLEU; 0: train all --epochs. OUT/best.zip is always the best epoch's "
+        + "model (default: ${DEFAULT-VALUE}).")
+    int patience;
+
     @Override
     public Integer call() throws IOException {
+      if (patience < 0) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--patience must be >= 0, got " + patience);
+      }
       int[] positive = {epochs, layers, hidden, embedding, srcVocab, tgtVocab, batchSize, maxLen,
           logEvery};
       String[] names = {"--epochs", "--layers", "--hidden", "--embedding", "--src-vocab",
@@ -303,11 +315,39 @@ public final class TranslationExample implements Runnable {
         history.add(row);
         log.info("epoch {} done: {}", epoch + 1, row);
         saved.save(modelFile);
+        int best = bestEpoch(history);
+        if (!validSubset.isEmpty() && best == epoch + 1) {
+          Path tmp = new File(out, "best.zip.tmp").toPath();
+          Files.copy(modelFile.toPath(), tmp, StandardCopyOption.REPLACE_EXISTING);
+          Files.move(tmp, new File(out, "best.zip").toPath(), StandardCopyOption.REPLACE_EXISTING,
+              StandardCopyOption.ATOMIC_MOVE);
+          log.info("Best validation BLEU so far ({}): saved {}", fmt((Double) row.get(
+              "validBleuGreedy")), new File(out, "best.zip"));
+        }
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .writeValue(historyFile, history);
         log.info("Saved {} and {}", modelFile, historyFile);
+        if (!validSubset.isEmpty() && patience > 0 && epoch + 1 - best >= patience) {
+          log.info("Stopping: no better validation BLEU for {} epochs (best epoch {})", patience,
+              best);
+          break;
+        }
       }
       return 0;
+    }
+
+    /** The epoch of the highest greedy validation BLEU in a history (the first on ties); 0: none. */
+    static int bestEpoch(List<Map<String, Object>> history) {
+      double best = Double.NEGATIVE_INFINITY;
+      int epoch = 0;
+      for (Map<String, Object> row : history) {
+        Object b = row.get("validBleuGreedy");
+        if (b != null && ((Number) b).doubleValue() > best) {
+          best = ((Number) b).doubleValue();
+          epoch = ((Number) row.get("epoch")).intValue();
+        }
+      }
+      return epoch;
     }
 
     /**
@@ -377,6 +417,13 @@ public final class TranslationExample implements Runnable {
         + "the learned dictionary.")
     boolean identityOnly;
 
+    @Option(names = "--paragraph-dictionary", negatable = true, defaultValue = "true",
+        fallbackValue = "true", description = "Also score the rare-word step with the dictionary "
+            + "learned from the training descriptions' short texts and long-description "
+            + "paragraphs; it is written beside the results as dictionary-SPLIT.tsv (default: on "
+            + "when the DDTP files or data/ddtp/short/train-paragraphs.tsv exist).")
+    boolean paragraphDictionary = true;
+
     @Mixin LengthNormOptions length = new LengthNormOptions();
 
     @Option(names = "--out", description = "Results JSON; translations go beside it as .tsv "
@@ -409,19 +456,30 @@ public final class TranslationExample implements Runnable {
       result.put("sentences", pairs.size());
       result.put("settings", saved.settings);
       result.put("architecture", saved.model.architecture());
+      File json = outFile != null ? outFile
+          : new File(model.getAbsoluteFile().getParentFile(), "eval-" + split + ".json");
+      RareWords paragraphs = paragraphDictionary ? paragraphDictionary(saved, pairs, json) : null;
+      if (paragraphs != null) {
+        result.put("paragraphDictionaryEntries", paragraphs.size());
+      }
       long t0 = System.nanoTime();
-      Evaluation greedy = Evaluation.run(saved, pairs, 1, LengthNorm.none, 0, true);
+      Evaluation greedy = Evaluation.run(saved, pairs, 1, LengthNorm.none, 0, true, paragraphs);
       result.put("greedyBleu", greedy.bleuRaw);
       result.put("greedyRareWordBleu", greedy.bleuRare);
       result.put("greedyRareWordIdentityBleu", greedy.bleuIdentity);
+      if (paragraphs != null) {
+        result.put("greedyRareWordParagraphsBleu", greedy.bleuParagraphs);
+      }
       result.put("greedySeconds", (System.nanoTime() - t0) / 1e9);
       System.out.printf("%s BLEU greedy: %.2f, greedy + rare-word step: %.2f (identity only: "
-          + "%.2f) (%d sentences)%n", split, 100 * greedy.bleuRaw, 100 * greedy.bleuRare,
-          100 * greedy.bleuIdentity, pairs.size());
+          + "%.2f, paragraph dictionary: %.2f) (%d sentences)%n", split, 100 * greedy.bleuRaw,
+          100 * greedy.bleuRare, 100 * greedy.bleuIdentity, 100 * greedy.bleuParagraphs,
+          pairs.size());
       Evaluation best = greedy;
       if (beam > 1) {
         t0 = System.nanoTime();
-        best = Evaluation.run(saved, pairs, beam, length.lengthNorm, length.lengthAlpha, true);
+        best = Evaluation.run(saved, pairs, beam, length.lengthNorm, length.lengthAlpha, true,
+            paragraphs);
         result.put("beam", beam);
         result.put("lengthNorm", length.lengthNorm.name());
         if (length.lengthNorm == LengthNorm.gnmt) {
@@ -430,23 +488,53 @@ public final class TranslationExample implements Runnable {
         result.put("beamBleu", best.bleuRaw);
         result.put("beamRareWordBleu", best.bleuRare);
         result.put("beamRareWordIdentityBleu", best.bleuIdentity);
+        if (paragraphs != null) {
+          result.put("beamRareWordParagraphsBleu", best.bleuParagraphs);
+        }
         result.put("beamSeconds", (System.nanoTime() - t0) / 1e9);
         System.out.printf("%s BLEU beam %d (length norm %s): %.2f, beam + rare-word step: %.2f "
-            + "(identity only: %.2f)%n", split, beam, length.lengthNorm, 100 * best.bleuRaw,
-            100 * best.bleuRare, 100 * best.bleuIdentity);
+            + "(identity only: %.2f, paragraph dictionary: %.2f)%n", split, beam,
+            length.lengthNorm, 100 * best.bleuRaw, 100 * best.bleuRare, 100 * best.bleuIdentity,
+            100 * best.bleuParagraphs);
       }
-      File json = outFile != null ? outFile
-          : new File(model.getAbsoluteFile().getParentFile(), "eval-" + split + ".json");
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, result);
       File tsv = new File(json.getPath().replaceAll("\\.json$", "") + ".tsv");
       try (PrintWriter w = new PrintWriter(tsv, StandardCharsets.UTF_8)) {
         for (int i = 0; i < pairs.size(); i++) {
           w.println(pairs.get(i).source() + "\t" + String.join(" ", best.raw.get(i)) + "\t"
-              + String.join(" ", best.rare.get(i)) + "\t" + pairs.get(i).target());
+              + String.join(" ", best.rare.get(i)) + "\t" + pairs.get(i).target()
+              + (paragraphs == null ? "" : "\t" + String.join(" ", best.rareParagraphs.get(i))));
         }
       }
       log.info("Wrote {} and {}", json, tsv);
       return 0;
+    }
+
+    /**
+     * The paragraph dictionary for the out-of-vocabulary words of {@code pairs}' sources, written
+     * to {@code dictionary-SPLIT.tsv} beside {@code json}; null (with a warning) when the data
+     * to learn it from is missing.
+     */
+    private RareWords paragraphDictionary(Saved saved, List<ParallelCorpus.Pair> pairs,
+        File json) throws IOException {
+      Set<String> words = new TreeSet<>();
+      tokenize(pairs, true).forEach(words::addAll);
+      RareWords dict;
+      try {
+        dict = TranslationData.paragraphDictionary(data, saved.srcVocab, words);
+      } catch (IOException e) {
+        log.warn("No paragraph dictionary: {}", e.getMessage());
+        return null;
+      }
+      File file = new File(json.getAbsoluteFile().getParentFile(), "dictionary-" + split
+          + ".tsv");
+      try (PrintWriter w = new PrintWriter(file, StandardCharsets.UTF_8)) {
+        dict.entries().forEach((k, v) -> w.println(k + "\t" + v));
+      }
+      log.info("Paragraph dictionary: {} entries for the {} source words outside the vocabulary, "
+          + "written to {}", dict.size(), words.stream().filter(x -> !saved.srcVocab.contains(x))
+          .count(), file);
+      return dict;
     }
   }
 
@@ -610,9 +698,21 @@ public final class TranslationExample implements Runnable {
     double bleuRaw;
     double bleuRare;
     double bleuIdentity;
+    /** With the paragraph dictionary; null without one. */
+    List<List<String>> rareParagraphs;
+    double bleuParagraphs = Double.NaN;
 
     static Evaluation run(Saved saved, List<ParallelCorpus.Pair> pairs, int beam,
         LengthNorm lengthNorm, double alpha, boolean progress) {
+      return run(saved, pairs, beam, lengthNorm, alpha, progress, null);
+    }
+
+    /**
+     * Decodes {@code pairs}' sources and scores raw, rare-word (the model's dictionary), identity
+     * and, when {@code paragraphs} is not null, rare-word with that dictionary.
+     */
+    static Evaluation run(Saved saved, List<ParallelCorpus.Pair> pairs, int beam,
+        LengthNorm lengthNorm, double alpha, boolean progress, RareWords paragraphs) {
       List<List<String>> sources = tokenize(pairs, true);
       List<List<List<String>>> refs = new ArrayList<>();
       for (ParallelCorpus.Pair p : pairs) {
@@ -642,6 +742,14 @@ public final class TranslationExample implements Runnable {
         identity.add(copy.replace(ev.raw.get(i), sources.get(i), saved.srcVocab));
       }
       ev.bleuIdentity = Bleu.corpus(refs, identity);
+      if (paragraphs != null) {
+        ev.rareParagraphs = new ArrayList<>();
+        for (int i = 0; i < sources.size(); i++) {
+          ev.rareParagraphs.add(paragraphs.replace(ev.raw.get(i), sources.get(i),
+              saved.srcVocab));
+        }
+        ev.bleuParagraphs = Bleu.corpus(refs, ev.rareParagraphs);
+      }
       return ev;
     }
   }

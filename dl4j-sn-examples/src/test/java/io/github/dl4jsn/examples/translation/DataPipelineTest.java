@@ -180,4 +180,44 @@ class DataPipelineTest {
     assertThat(RareWords.identity().replace(List.of("a", "<unk>"), List.of("library"), src))
         .containsExactly("a");
   }
+
+  @Test
+  void longDescriptionsSplitIntoParagraphsAndPairOnlyWhenTheCountsMatch() throws Exception {
+    String fr = FR.replace(" Orca est un lecteur d'écran.\n", " Orca est un lecteur\n d'écran.\n")
+        .replace("Description-fr: bibliothèque partagée pour foo\n",
+            "Description-fr: bibliothèque partagée pour foo\n Texte long.\n .\n Plus.\n");
+    Map<String, List<String>> en = Ddtp.longDescriptions(new StringReader(EN));
+    assertThat(en.get("bbb")).containsExactly("Long text.", "More text.");
+    assertThat(en.get("ccc")).isEmpty();
+    assertThat(Ddtp.longDescriptions(new StringReader(fr)).get("aaa"))
+        .containsExactly("Orca est un lecteur d'écran.");
+    java.nio.file.Files.writeString(dir.resolve("en"), EN);
+    java.nio.file.Files.writeString(dir.resolve("fr"), fr);
+    // aaa has one paragraph in both languages; only the md5s asked for are paired.
+    assertThat(Ddtp.longDescriptions(new StringReader(EN)).get("aaa")).hasSize(1);
+    List<ParallelCorpus.Pair> pairs = Ddtp.paragraphPairs(dir.resolve("en"), dir.resolve("fr"),
+        List.of("bbb", "ccc"));
+    assertThat(pairs).containsExactly(
+        new ParallelCorpus.Pair("bbb#0", "Long text.", "Texte long."),
+        new ParallelCorpus.Pair("bbb#1", "More text.", "Plus."));
+    // A description whose paragraph counts differ gives no pairs.
+    java.nio.file.Files.writeString(dir.resolve("fr"), FR);
+    assertThat(Ddtp.paragraphPairs(dir.resolve("en"), dir.resolve("fr"), List.of("bbb")))
+        .isEmpty();
+  }
+
+  @Test
+  void dictionaryLearnsOnlyTheWantedWordsWithTheSameEntries() {
+    List<List<String>> sources = List.of(List.of("library", "for", "pictures"),
+        List.of("pictures", "library"), List.of("library", "for", "zorblax"));
+    List<List<String>> targets = List.of(List.of("bibliothèque", "pour", "images"),
+        List.of("images", "bibliothèque"), List.of("bibliothèque", "pour", "zorblax"));
+    RareWords all = RareWords.learn(sources, targets, w -> true);
+    RareWords some = RareWords.learn(sources, targets, Set.of("pictures")::contains);
+    assertThat(all.entries()).containsEntry("pictures", "images")
+        .containsEntry("library", "bibliothèque").containsEntry("for", "pour");
+    assertThat(some.entries()).containsExactly(Map.entry("pictures", "images"));
+    assertThatThrownBy(() -> RareWords.learn(sources, targets.subList(0, 2), w -> true))
+        .hasMessageContaining("3 source sentences but 2 target sentences");
+  }
 }
