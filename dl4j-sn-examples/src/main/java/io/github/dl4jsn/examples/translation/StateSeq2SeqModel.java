@@ -526,8 +526,10 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     SDVariable srcX = sd.var("srcX", Nd4j.zeros(dt, ts, 1, e));
     SDVariable tgtX = sd.var("tgtX", Nd4j.zeros(dt, tt, 1, e));
     SDVariable srcLast = sd.placeHolder("srcLast", dt, ts, -1, 1);
-    SDVariable tgtOut = sd.placeHolder("tgtOut", DataType.INT32, -1, tt);
-    SDVariable tgtMask = sd.placeHolder("tgtMask", dt, -1, tt);
+    // The unpadded target positions: a 0/1 matrix [n, tt b] that selects their time-major rows
+    // (t b + i), and their words.
+    SDVariable rows = sd.placeHolder("rows", dt, -1, -1);
+    SDVariable words = sd.placeHolder("words", DataType.INT32, -1);
     SDVariable[][] state = encoder(sd, w, srcX, srcLast, ts);
     // The hand-over: decoder layer l starts from encoder layer l's final state.
     SDVariable seq = tgtX;
@@ -548,12 +550,15 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     }
     // Time-major rows: row t * b + i is sentence i at step t.
     SDVariable top = sd.concat(0, hs);
-    SDVariable logp = logProbs(sd, w, top);
-    SDVariable labels = sd.transpose(tgtOut).reshape(-1);
-    SDVariable oneHot = sd.oneHot(labels, config.tgtVocab(), -1, 1.0, 0.0, dt);
-    SDVariable mask = sd.transpose(tgtMask).reshape(-1);
-    SDVariable picked = logp.mul(oneHot).sum(1).mul(mask);
-    SDVariable loss = picked.reshape(tt, -1).sum(0).mean().neg().rename("loss");
+    logProbs(sd, w, top); // "logp" of every row, for tests and inspection; not on the loss path
+    // The loss, -sum log p(word) over the unpadded positions: only their rows go through the
+    // output layer (selected by a matmul: gather's backward pass fails on a placeholder of
+    // unknown length in M2.1), and the fused sparse softmax cross-entropy needs neither a
+    // one-hot [n, vocab] matrix nor the log-softmax's backward pass. Its doDiff in M2.1 does not
+    // multiply by the upstream gradient, so the loss variable is this plain sum (upstream
+    // gradient 1) and lossAndGradients divides by the batch size outside the graph.
+    SDVariable logits = rows.mmul(top).mmul(w.get("outW")).add(w.get("outb"));
+    SDVariable loss = sd.loss().sparseSoftmaxCrossEntropy(logits, words).sum().rename("lossSum");
     sd.setLossVariables(loss);
     return sd;
   }
@@ -608,8 +613,23 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     int ttB = bucket(tt);
     Map<String, INDArray> ph = new LinkedHashMap<>();
     ph.put("srcLast", lastToken(m.getFeaturesMaskArray(0), tsB));
-    ph.put("tgtOut", padded(m.getLabels(0).reshape(b, tt), b, ttB, DataType.INT32));
-    ph.put("tgtMask", padded(m.getLabelsMaskArray(0), b, ttB, config.dataType()));
+    int[] labels = timeMajor(padded(m.getLabels(0).reshape(b, tt), b, ttB, DataType.INT32));
+    double[] mask = padded(m.getLabelsMaskArray(0), b, ttB, DataType.DOUBLE).transpose()
+        .dup('c').data().asDouble();
+    int n = 0;
+    for (double v : mask) {
+      n += v != 0 ? 1 : 0;
+    }
+    INDArray rows = Nd4j.zeros(config.dataType(), n, mask.length);
+    int[] words = new int[n];
+    for (int r = 0, k = 0; r < mask.length; r++) {
+      if (mask[r] != 0) {
+        rows.putScalar(k, r, 1);
+        words[k++] = labels[r];
+      }
+    }
+    ph.put("rows", rows);
+    ph.put("words", Nd4j.createFromArray(words));
     int[] srcIdx = timeMajor(padded(srcF.reshape(b, ts), b, tsB, DataType.INT32));
     int[] tgtIdx = timeMajor(padded(tgtF.reshape(b, tt), b, ttB, DataType.INT32));
     return new Batch(b, tsB, ttB, ph, srcIdx, tgtIdx, embed("srcEmbed", srcIdx, tsB, b),
@@ -668,18 +688,25 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     List<String> wrt = new ArrayList<>(graphParams(true, true));
     wrt.add("srcX");
     wrt.add("tgtX");
-    OutAndGrad og = sd.calculateGradientsAndOutputs(batch.placeholders(), List.of("loss"), wrt);
+    OutAndGrad og = sd.calculateGradientsAndOutputs(batch.placeholders(), List.of("lossSum"),
+        wrt);
+    // The graph's loss is the batch's sum; the model's loss is the mean per sentence.
+    double perSentence = 1.0 / batch.size();
     Map<String, INDArray> grads = new LinkedHashMap<>();
     for (String name : params.keySet()) {
+      INDArray g;
       if (name.equals("srcEmbed")) {
-        grads.put(name, embeddingGradient(name, batch.srcIdx(), og.getGradients().get("srcX")));
+        g = embeddingGradient(name, batch.srcIdx(), og.getGradients().get("srcX"));
       } else if (name.equals("tgtEmbed")) {
-        grads.put(name, embeddingGradient(name, batch.tgtIdx(), og.getGradients().get("tgtX")));
+        g = embeddingGradient(name, batch.tgtIdx(), og.getGradients().get("tgtX"));
       } else {
-        grads.put(name, og.getGradients().get(name));
+        g = og.getGradients().get(name);
       }
+      grads.put(name, g.mul(perSentence));
     }
-    return new OutAndGrad(og.getOutputs(), grads);
+    Map<String, INDArray> outputs = new LinkedHashMap<>(og.getOutputs());
+    outputs.put("loss", Nd4j.scalar(og.getOutputs().get("lossSum").getDouble(0) * perSentence));
+    return new OutAndGrad(outputs, grads);
   }
 
   private static INDArray padded(INDArray a, int b, int t, DataType type) {
@@ -739,7 +766,8 @@ public final class StateSeq2SeqModel implements Seq2Seq {
   @Override
   public double loss(MultiDataSet m) {
     Batch batch = batch(m);
-    return graphFor(batch).output(batch.placeholders(), "loss").get("loss").getDouble(0);
+    return graphFor(batch).output(batch.placeholders(), "lossSum").get("lossSum").getDouble(0)
+        / batch.size();
   }
 
   /** The gradients of the loss of a minibatch by parameter name (for tests; no update). */
@@ -749,7 +777,7 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     return out;
   }
 
-  /** Outputs of the training graph on a minibatch (e.g. "encH0", "logp", "loss"; for tests). */
+  /** Outputs of the training graph on a minibatch (e.g. "encH0", "logp", "lossSum"; for tests). */
   Map<String, INDArray> trainOutputs(MultiDataSet m, String... names) {
     Batch batch = batch(m);
     Map<String, INDArray> out = new LinkedHashMap<>();

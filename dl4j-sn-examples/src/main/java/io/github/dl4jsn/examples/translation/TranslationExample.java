@@ -458,6 +458,10 @@ public final class TranslationExample implements Runnable {
       result.put("architecture", saved.model.architecture());
       File json = outFile != null ? outFile
           : new File(model.getAbsoluteFile().getParentFile(), "eval-" + split + ".json");
+      File folder = json.getAbsoluteFile().getParentFile();
+      if (!folder.isDirectory() && !folder.mkdirs()) {
+        throw new IOException("Cannot create the output folder " + folder);
+      }
       RareWords paragraphs = paragraphDictionary ? paragraphDictionary(saved, pairs, json) : null;
       if (paragraphs != null) {
         result.put("paragraphDictionaryEntries", paragraphs.size());
