@@ -423,6 +423,29 @@ def build_model(settings, src_size, tgt_size):
     return Seq2Seq()
 
 
+def weight_sigmas(model):
+    """The largest singular value of every raw LSTM weight (W: input, RW: recurrent, as Java
+    names them; before SN's division when SN is on) and of the output layer's weight."""
+    torch = _torch()
+    out = {}
+    with torch.no_grad():
+        for side, lstm in (("enc", model.encoder), ("dec", model.decoder)):
+            for k in range(lstm.num_layers):
+                for key, name in (("W", f"weight_ih_l{k}"), ("RW", f"weight_hh_l{k}")):
+                    out[f"{side}{k}{key}"] = float(torch.linalg.matrix_norm(
+                        raw_weight(lstm, name).double(), ord=2))
+        out["outW"] = float(torch.linalg.matrix_norm(raw_weight(model.out, "weight").double(),
+                                                     ord=2))
+    return out
+
+
+def raw_weight(module, name):
+    """A weight before its parametrization (SN), or the plain weight."""
+    if hasattr(module, "parametrizations") and name in module.parametrizations:
+        return module.parametrizations[name].original
+    return getattr(module, name)
+
+
 def layer_groups(model):
     """The parameter groups DL4J clips one by one (ClipL2PerLayer): each embedding, each LSTM
     layer, the output layer."""
@@ -778,6 +801,7 @@ def cmd_train(a):
             row["validBleuGreedy"] = translator.evaluate(valid_pairs)["bleu"]
             row["validSentences"] = len(valid)
             row["validSeconds"] = time.time() - t0
+        row["sigmas"] = weight_sigmas(model)
         history.append(row)
         print(f"epoch {epoch + 1} done: {json.dumps(row)}", flush=True)
         state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch + 1,

@@ -1,5 +1,6 @@
 package io.github.dl4jsn.examples.translation;
 
+import io.github.dl4jsn.inspect.SingularValues;
 import io.github.dl4jsn.samediff.SDSpectralNorm;
 import io.github.dl4jsn.samediff.SDSpectralNormListener;
 import java.io.BufferedInputStream;
@@ -731,6 +732,22 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     ph.put("srcX", embed("srcEmbed", idx, ts, b));
     ph.put("srcLast", last);
     return ph;
+  }
+
+  /**
+   * The largest singular value (exact, by SVD) of every raw LSTM weight, W and RW of each encoder
+   * and decoder layer (before SN's division when SN is on), and of the output layer's weight,
+   * by parameter name.
+   */
+  public Map<String, Double> weightSigmas() {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (Map.Entry<String, INDArray> e : params.entrySet()) {
+      String name = e.getKey();
+      if (name.matches("(enc|dec)\\d+R?W") || name.equals("outW")) {
+        out.put(name, SingularValues.largest(e.getValue().castTo(DataType.DOUBLE)));
+      }
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- training

@@ -191,6 +191,11 @@ public final class TranslationExample implements Runnable {
         + "greedily for BLEU after each epoch; 0: none (default: ${DEFAULT-VALUE}).")
     int validSentences = 300;
 
+    @Option(names = "--max-minutes", description = "Time budget: start no epoch that would end "
+        + "after this many minutes of this run, judged by the longest epoch so far; 0: none "
+        + "(default: ${DEFAULT-VALUE}).")
+    double maxMinutes;
+
     @Option(names = "--patience", description = "Stop after N epochs without a better greedy "
         + "validation BLEU; 0: train all --epochs. OUT/best.zip is always the best epoch's "
         + "model (default: ${DEFAULT-VALUE}).")
@@ -198,9 +203,9 @@ public final class TranslationExample implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      if (patience < 0) {
+      if (patience < 0 || !(maxMinutes >= 0)) {
         throw new CommandLine.ParameterException(spec.commandLine(),
-            "--patience must be >= 0, got " + patience);
+            "--patience and --max-minutes must be >= 0, got " + patience + " and " + maxMinutes);
       }
       int[] positive = {epochs, layers, hidden, embedding, srcVocab, tgtVocab, batchSize, maxLen,
           logEvery};
@@ -286,7 +291,15 @@ public final class TranslationExample implements Runnable {
       Random rng = new Random(seed + model.epochCount());
       File historyFile = new File(out, "train-history.json");
       List<Map<String, Object>> history = resumedHistory(historyFile, model.epochCount());
+      long runStart = System.nanoTime();
+      double longestEpoch = 0;
       for (int epoch = model.epochCount(); epoch < epochs; epoch++) {
+        double elapsed = (System.nanoTime() - runStart) / 1e9;
+        if (maxMinutes > 0 && longestEpoch > 0 && elapsed + longestEpoch > 60 * maxMinutes) {
+          log.info("Stopping: another epoch (up to {} s) would end after --max-minutes {} ({} s "
+              + "used)", fmt(longestEpoch), fmt(maxMinutes), fmt(elapsed));
+          break;
+        }
         long start = System.nanoTime();
         List<List<Example>> batches = Example.batches(train, batchSize, rng);
         double lossSum = 0;
@@ -312,6 +325,9 @@ public final class TranslationExample implements Runnable {
           row.put("validLoss", validLoss(model, validSubset, saved, rev, len, batchSize));
           row.put("validBleuGreedy", ev.bleuRaw);
         }
+        if (model instanceof StateSeq2SeqModel state) {
+          row.put("sigmas", state.weightSigmas());
+        }
         history.add(row);
         log.info("epoch {} done: {}", epoch + 1, row);
         saved.save(modelFile);
@@ -327,6 +343,7 @@ public final class TranslationExample implements Runnable {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .writeValue(historyFile, history);
         log.info("Saved {} and {}", modelFile, historyFile);
+        longestEpoch = Math.max(longestEpoch, (System.nanoTime() - start) / 1e9);
         if (!validSubset.isEmpty() && patience > 0 && epoch + 1 - best >= patience) {
           log.info("Stopping: no better validation BLEU for {} epochs (best epoch {})", patience,
               best);
@@ -548,8 +565,8 @@ public final class TranslationExample implements Runnable {
   static final class Translate implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", description = "The English text.")
-    String text;
+    @Parameters(arity = "1..*", description = "The English text(s); one French line each.")
+    List<String> texts;
 
     @Option(names = "--model", description = "Model file (default: ${DEFAULT-VALUE}).")
     File model = new File("out/translation/model.zip");
@@ -570,17 +587,24 @@ public final class TranslationExample implements Runnable {
       }
       checkAlpha(spec, length.lengthAlpha);
       Saved saved = Saved.load(model);
-      List<String> tokens = Tokenizer.tokenize(text);
-      if (tokens.isEmpty()) {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-            "nothing to translate in '" + text + "'");
+      List<List<String>> sources = new ArrayList<>();
+      for (String text : texts) {
+        List<String> tokens = Tokenizer.tokenize(text);
+        if (tokens.isEmpty()) {
+          throw new CommandLine.ParameterException(spec.commandLine(),
+              "nothing to translate in '" + text + "'");
+        }
+        sources.add(tokens);
       }
-      List<String> words = saved.decode(List.of(tokens), beam, length.lengthNorm,
-          length.lengthAlpha).get(0);
-      if (!noRareWord) {
-        words = saved.rare.replace(words, tokens, saved.srcVocab);
+      List<List<String>> outputs = saved.decode(sources, beam, length.lengthNorm,
+          length.lengthAlpha);
+      for (int i = 0; i < sources.size(); i++) {
+        List<String> words = outputs.get(i);
+        if (!noRareWord) {
+          words = saved.rare.replace(words, sources.get(i), saved.srcVocab);
+        }
+        System.out.println(String.join(" ", words));
       }
-      System.out.println(String.join(" ", words));
       return 0;
     }
   }

@@ -222,6 +222,26 @@ class StateSeq2SeqModelTest {
     assertSigmas(m, 1e-2);
   }
 
+  @Test
+  void weightSigmasAreTheRawWeightsLargestSingularValues() {
+    StateSeq2SeqModel m = model(true, 4, DataType.FLOAT, 1e-3);
+    m.fit(Example.toMultiDataSet(examples()));
+    Map<String, Double> sigmas = m.weightSigmas();
+    assertThat(sigmas.keySet()).containsExactly("enc0W", "enc0RW", "enc1W", "enc1RW", "dec0W",
+        "dec0RW", "dec1W", "dec1RW", "outW");
+    for (Map.Entry<String, Double> e : sigmas.entrySet()) {
+      // An independent estimate: power iteration on W^T W, to convergence, in DOUBLE.
+      INDArray w = m.params().get(e.getKey()).castTo(DataType.DOUBLE);
+      INDArray v = org.nd4j.linalg.factory.Nd4j.ones(DataType.DOUBLE, w.size(1), 1);
+      for (int i = 0; i < 2000; i++) {
+        v = w.transpose().mmul(w.mmul(v));
+        v.divi(v.norm2Number());
+      }
+      double power = w.mmul(v).norm2Number().doubleValue();
+      assertThat(e.getValue()).as(e.getKey()).isCloseTo(power, within(1e-6 * power));
+    }
+  }
+
   private static void assertSigmas(StateSeq2SeqModel m, double tolerance) {
     for (String w : m.normalizedWeights()) {
       double sigma = SingularValues.largest(m.normalizedWeight(w).castTo(DataType.DOUBLE));
