@@ -126,11 +126,31 @@ public final class StateSeq2SeqModel implements Seq2Seq {
    * @param clip global gradient L2 norm limit
    * @param seed initialization seed
    * @param dataType FLOAT for training, DOUBLE for gradient checks
+   * @param dropout inverted dropout rate in training, on the embedded words, between stacked
+   *     LSTM layers and on the top decoder output (never on the handed-over state); 0: none,
+   *     as in the paper
    */
   public record Config(int srcVocab, int tgtVocab, int embedding, int hidden, int layers,
       boolean sn, boolean snOutput, Seq2SeqModel.Optimizer optimizer, double lr,
       int itersPerEpoch, double halveAfter, double halveEvery, double clip, long seed,
-      DataType dataType) {
+      DataType dataType, double dropout) {
+
+    /** Checks the dropout rate. */
+    public Config {
+      if (!(dropout >= 0 && dropout < 1)) {
+        throw new IllegalArgumentException("StateSeq2SeqModel: dropout must be in [0, 1), got "
+            + dropout);
+      }
+    }
+
+    /** Without dropout. */
+    public Config(int srcVocab, int tgtVocab, int embedding, int hidden, int layers,
+        boolean sn, boolean snOutput, Seq2SeqModel.Optimizer optimizer, double lr,
+        int itersPerEpoch, double halveAfter, double halveEvery, double clip, long seed,
+        DataType dataType) {
+      this(srcVocab, tgtVocab, embedding, hidden, layers, sn, snOutput, optimizer, lr,
+          itersPerEpoch, halveAfter, halveEvery, clip, seed, dataType, 0);
+    }
 
     Map<String, String> toMap() {
       Map<String, String> m = new LinkedHashMap<>();
@@ -149,6 +169,7 @@ public final class StateSeq2SeqModel implements Seq2Seq {
       m.put("clip", Double.toString(clip));
       m.put("seed", Long.toString(seed));
       m.put("dataType", dataType.name());
+      m.put("dropout", Double.toString(dropout));
       return m;
     }
 
@@ -160,7 +181,8 @@ public final class StateSeq2SeqModel implements Seq2Seq {
           Seq2SeqModel.Optimizer.valueOf(m.get("optimizer")), Double.parseDouble(m.get("lr")),
           Integer.parseInt(m.get("itersPerEpoch")), Double.parseDouble(m.get("halveAfter")),
           Double.parseDouble(m.get("halveEvery")), Double.parseDouble(m.get("clip")),
-          Long.parseLong(m.get("seed")), DataType.valueOf(m.get("dataType")));
+          Long.parseLong(m.get("seed")), DataType.valueOf(m.get("dataType")),
+          Double.parseDouble(m.getOrDefault("dropout", "0")));
     }
   }
 
@@ -422,6 +444,15 @@ public final class StateSeq2SeqModel implements Seq2Seq {
    */
   private SDVariable[][] encoder(SameDiff sd, Map<String, SDVariable> w, SDVariable srcX,
       SDVariable srcLast, int ts) {
+    return encoder(sd, w, srcX, srcLast, ts, false);
+  }
+
+  /**
+   * As above; with {@code dropout}, layer l + 1's input is layer l's output times the
+   * placeholder {@code encDrop<l>} [ts, b, H] (the states handed over are not dropped).
+   */
+  private SDVariable[][] encoder(SameDiff sd, Map<String, SDVariable> w, SDVariable srcX,
+      SDVariable srcLast, int ts, boolean dropout) {
     int layers = config.layers();
     SDVariable[] h = new SDVariable[layers];
     SDVariable[] c = new SDVariable[layers];
@@ -436,9 +467,12 @@ public final class StateSeq2SeqModel implements Seq2Seq {
         hs[t] = next[0];
         cs[t] = next[1];
       }
-      seq = sd.stack(0, hs); // [ts, b, H], also the next layer's input
-      h[l] = seq.mul(srcLast).sum(0).rename("encH" + l);
+      SDVariable out = sd.stack(0, hs); // [ts, b, H]
+      h[l] = out.mul(srcLast).sum(0).rename("encH" + l);
       c[l] = sd.stack(0, cs).mul(srcLast).sum(0).rename("encC" + l);
+      seq = dropout && l + 1 < layers
+          ? out.mul(sd.placeHolder("encDrop" + l, config.dataType(), ts, -1, config.hidden()))
+          : out;
     }
     return new SDVariable[][] {h, c};
   }
@@ -531,7 +565,8 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     // (t b + i), and their words.
     SDVariable rows = sd.placeHolder("rows", dt, -1, -1);
     SDVariable words = sd.placeHolder("words", DataType.INT32, -1);
-    SDVariable[][] state = encoder(sd, w, srcX, srcLast, ts);
+    boolean dropout = config.dropout() > 0;
+    SDVariable[][] state = encoder(sd, w, srcX, srcLast, ts, dropout);
     // The hand-over: decoder layer l starts from encoder layer l's final state.
     SDVariable seq = tgtX;
     SDVariable[] hs = new SDVariable[tt];
@@ -547,10 +582,16 @@ public final class StateSeq2SeqModel implements Seq2Seq {
       }
       if (l + 1 < config.layers()) {
         seq = sd.stack(0, hs);
+        if (dropout) {
+          seq = seq.mul(sd.placeHolder("decDrop" + l, dt, tt, -1, config.hidden()));
+        }
       }
     }
     // Time-major rows: row t * b + i is sentence i at step t.
     SDVariable top = sd.concat(0, hs);
+    if (dropout) {
+      top = top.mul(sd.placeHolder("topDrop", dt, -1, config.hidden()));
+    }
     logProbs(sd, w, top); // "logp" of every row, for tests and inspection; not on the loss path
     // The loss, -sum log p(word) over the unpadded positions: only their rows go through the
     // output layer (selected by a matmul: gather's backward pass fails on a placeholder of
@@ -602,9 +643,13 @@ public final class StateSeq2SeqModel implements Seq2Seq {
    * indices time-major (entry t b + i is sentence i at step t) and their embeddings.
    */
   record Batch(int size, int ts, int tt, Map<String, INDArray> placeholders, int[] srcIdx,
-      int[] tgtIdx, INDArray srcX, INDArray tgtX) {}
+      int[] tgtIdx, INDArray srcX, INDArray tgtX, INDArray srcDrop, INDArray tgtDrop) {}
 
-  Batch batch(MultiDataSet m) {
+  /**
+   * A minibatch; with dropout and {@code train}, fresh dropout masks (the embedded words' masks,
+   * srcDrop and tgtDrop, are applied to srcX and tgtX here), otherwise masks of ones.
+   */
+  Batch batch(MultiDataSet m, boolean train) {
     INDArray srcF = m.getFeatures(0);
     INDArray tgtF = m.getFeatures(1);
     int b = (int) srcF.size(0);
@@ -633,8 +678,35 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     ph.put("words", Nd4j.createFromArray(words));
     int[] srcIdx = timeMajor(padded(srcF.reshape(b, ts), b, tsB, DataType.INT32));
     int[] tgtIdx = timeMajor(padded(tgtF.reshape(b, tt), b, ttB, DataType.INT32));
-    return new Batch(b, tsB, ttB, ph, srcIdx, tgtIdx, embed("srcEmbed", srcIdx, tsB, b),
-        embed("tgtEmbed", tgtIdx, ttB, b));
+    INDArray srcX = embed("srcEmbed", srcIdx, tsB, b);
+    INDArray tgtX = embed("tgtEmbed", tgtIdx, ttB, b);
+    INDArray srcDrop = null;
+    INDArray tgtDrop = null;
+    if (config.dropout() > 0) {
+      boolean drop = train;
+      long h = config.hidden();
+      for (int l = 0; l + 1 < config.layers(); l++) {
+        ph.put("encDrop" + l, dropMask(drop, tsB, b, h));
+        ph.put("decDrop" + l, dropMask(drop, ttB, b, h));
+      }
+      ph.put("topDrop", dropMask(drop, (long) ttB * b, h));
+      if (train) {
+        srcDrop = dropMask(true, srcX.shape());
+        tgtDrop = dropMask(true, tgtX.shape());
+        srcX.muli(srcDrop);
+        tgtX.muli(tgtDrop);
+      }
+    }
+    return new Batch(b, tsB, ttB, ph, srcIdx, tgtIdx, srcX, tgtX, srcDrop, tgtDrop);
+  }
+
+  /** An inverted dropout mask: 0 with the dropout rate, else 1 / (1 - rate); ones if not drop. */
+  private INDArray dropMask(boolean drop, long... shape) {
+    if (!drop) {
+      return Nd4j.ones(config.dataType(), shape);
+    }
+    double keep = 1 - config.dropout();
+    return Nd4j.rand(config.dataType(), shape).lt(keep).castTo(config.dataType()).divi(keep);
   }
 
   /** [t, b, 1]: 1 at each row's last unmasked step of a right-padded mask [b, T]. */
@@ -697,9 +769,11 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     for (String name : params.keySet()) {
       INDArray g;
       if (name.equals("srcEmbed")) {
-        g = embeddingGradient(name, batch.srcIdx(), og.getGradients().get("srcX"));
+        g = embeddingGradient(name, batch.srcIdx(), dropped(og.getGradients().get("srcX"),
+            batch.srcDrop()));
       } else if (name.equals("tgtEmbed")) {
-        g = embeddingGradient(name, batch.tgtIdx(), og.getGradients().get("tgtX"));
+        g = embeddingGradient(name, batch.tgtIdx(), dropped(og.getGradients().get("tgtX"),
+            batch.tgtDrop()));
       } else {
         g = og.getGradients().get(name);
       }
@@ -708,6 +782,11 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     Map<String, INDArray> outputs = new LinkedHashMap<>(og.getOutputs());
     outputs.put("loss", Nd4j.scalar(og.getOutputs().get("lossSum").getDouble(0) * perSentence));
     return new OutAndGrad(outputs, grads);
+  }
+
+  /** The gradient of embedded words through their dropout mask (none: unchanged). */
+  private static INDArray dropped(INDArray grad, INDArray mask) {
+    return mask == null ? grad : grad.mul(mask);
   }
 
   private static INDArray padded(INDArray a, int b, int t, DataType type) {
@@ -754,7 +833,7 @@ public final class StateSeq2SeqModel implements Seq2Seq {
 
   @Override
   public double fit(MultiDataSet m) {
-    Batch batch = batch(m);
+    Batch batch = batch(m, true);
     powerIterate(); // on the current weights, before the forward pass
     OutAndGrad og = lossAndGradients(batch);
     double loss = og.getOutputs().get("loss").getDouble(0);
@@ -782,21 +861,31 @@ public final class StateSeq2SeqModel implements Seq2Seq {
 
   @Override
   public double loss(MultiDataSet m) {
-    Batch batch = batch(m);
+    return loss(m, false);
+  }
+
+  /** The loss, with fresh dropout masks if {@code train} (for tests: seed ND4J's RNG first). */
+  double loss(MultiDataSet m, boolean train) {
+    Batch batch = batch(m, train);
     return graphFor(batch).output(batch.placeholders(), "lossSum").get("lossSum").getDouble(0)
         / batch.size();
   }
 
   /** The gradients of the loss of a minibatch by parameter name (for tests; no update). */
   Map<String, INDArray> gradients(MultiDataSet m) {
+    return gradients(m, false);
+  }
+
+  /** As {@link #gradients(MultiDataSet)}, with fresh dropout masks if {@code train}. */
+  Map<String, INDArray> gradients(MultiDataSet m, boolean train) {
     Map<String, INDArray> out = new LinkedHashMap<>();
-    lossAndGradients(batch(m)).getGradients().forEach((k, v) -> out.put(k, v.dup()));
+    lossAndGradients(batch(m, train)).getGradients().forEach((k, v) -> out.put(k, v.dup()));
     return out;
   }
 
   /** Outputs of the training graph on a minibatch (e.g. "encH0", "logp", "lossSum"; for tests). */
   Map<String, INDArray> trainOutputs(MultiDataSet m, String... names) {
-    Batch batch = batch(m);
+    Batch batch = batch(m, false);
     Map<String, INDArray> out = new LinkedHashMap<>();
     graphFor(batch).output(batch.placeholders(), names).forEach((k, v) -> out.put(k, v.dup()));
     return out;
@@ -808,7 +897,7 @@ public final class StateSeq2SeqModel implements Seq2Seq {
    * the reference words before it.
    */
   public INDArray teacherForcedLogProbs(MultiDataSet m) {
-    Batch batch = batch(m);
+    Batch batch = batch(m, false);
     INDArray logp = graphFor(batch).output(batch.placeholders(), "logp").get("logp");
     int tt = (int) m.getFeatures(1).size(2);
     INDArray byTime = logp.reshape('c', batch.tt(), batch.size(), config.tgtVocab());

@@ -175,6 +175,11 @@ public final class TranslationExample implements Runnable {
     @Option(names = "--batch-size", description = "Minibatch size (default: ${DEFAULT-VALUE}).")
     int batchSize = 64;
 
+    @Option(names = "--dropout", description = "Architecture state: inverted dropout rate on "
+        + "the embedded words, between stacked LSTM layers and before the output layer, in "
+        + "training only; the paper used none (default: ${DEFAULT-VALUE}).")
+    double dropout;
+
     @Option(names = "--max-len", description = "Words kept per sentence (default: "
         + "${DEFAULT-VALUE}).")
     int maxLen = 40;
@@ -203,6 +208,14 @@ public final class TranslationExample implements Runnable {
 
     @Override
     public Integer call() throws IOException {
+      if (!(dropout >= 0 && dropout < 1)) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--dropout must be in [0, 1), got " + dropout);
+      }
+      if (dropout > 0 && architecture == Architecture.output && !resume) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--dropout needs --architecture state (the output graph has none), got " + dropout);
+      }
       if (patience < 0 || !(maxMinutes >= 0)) {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--patience and --max-minutes must be >= 0, got " + patience + " and " + maxMinutes);
@@ -262,7 +275,7 @@ public final class TranslationExample implements Runnable {
         } else {
           model = new StateSeq2SeqModel(new StateSeq2SeqModel.Config(sv.size(), tv.size(),
               embedding, hidden, layers, sn, sn && snOutput, optimizer, lr, iters, halveAfter,
-              halveEvery, clip, seed, DataType.FLOAT));
+              halveEvery, clip, seed, DataType.FLOAT, dropout));
         }
         HashMap<String, String> settings = new HashMap<>();
         settings.put("architecture", model.architecture());
@@ -271,6 +284,7 @@ public final class TranslationExample implements Runnable {
         settings.put("sn", Boolean.toString(sn));
         settings.put("snOutput", Boolean.toString(sn && snOutput));
         settings.put("seed", Long.toString(seed));
+        settings.put("dropout", Double.toString(dropout));
         saved = new Saved(model, sv, tv, rare, settings);
       }
       boolean rev = Boolean.parseBoolean(saved.settings.get("reverse"));

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -55,10 +56,16 @@ class StateSeq2SeqModelTest {
         .doubleValue();
   }
 
-  @ParameterizedTest(name = "sn {0}")
-  @ValueSource(booleans = {false, true})
-  void gradientsMatchFiniteDifferencesThroughTheHandOver(boolean sn) {
-    StateSeq2SeqModel m = model(sn, 3, DataType.DOUBLE, 0.01);
+  static Stream<Arguments> gradientCases() {
+    return Stream.of(Arguments.of(false, 0.0), Arguments.of(true, 0.0), Arguments.of(false, 0.3));
+  }
+
+  @ParameterizedTest(name = "sn {0}, dropout {1}")
+  @MethodSource("gradientCases")
+  void gradientsMatchFiniteDifferencesThroughTheHandOver(boolean sn, double dropout) {
+    StateSeq2SeqModel m = new StateSeq2SeqModel(new StateSeq2SeqModel.Config(7, 7, 3, 3, 2, sn,
+        sn, Seq2SeqModel.Optimizer.adam, 0.01, 10, 5, 0.5, 5, 3, DataType.DOUBLE, dropout));
+    boolean train = dropout > 0; // the same masks at every call: ND4J's RNG reseeded each time
     // Weights in [-0.5, 0.5] rather than the paper's [-0.08, 0.08], so that every gradient entry
     // stands well above the finite differences' rounding noise.
     Random rng = new Random(7);
@@ -69,7 +76,13 @@ class StateSeq2SeqModelTest {
     }
     m.powerIterate(); // u, v for the new weights; they are constants for the check
     MultiDataSet batch = Example.toMultiDataSet(examples());
-    Map<String, INDArray> grads = m.gradients(batch);
+    Nd4j.getRandom().setSeed(11);
+    Map<String, INDArray> grads = m.gradients(batch, train);
+    if (train) {
+      Nd4j.getRandom().setSeed(12);
+      assertThat(m.loss(batch, true)).as("another dropout mask, another loss")
+          .isNotCloseTo(m.loss(batch, false), within(1e-6));
+    }
     double eps = 1e-6;
     for (Map.Entry<String, INDArray> e : m.params().entrySet()) {
       INDArray p = e.getValue();
@@ -78,9 +91,11 @@ class StateSeq2SeqModelTest {
       for (long i = 0; i < p.length(); i++) {
         double old = p.getDouble(i);
         p.putScalar(i, old + eps);
-        double plus = m.loss(batch);
+        Nd4j.getRandom().setSeed(11);
+        double plus = m.loss(batch, train);
         p.putScalar(i, old - eps);
-        double minus = m.loss(batch);
+        Nd4j.getRandom().setSeed(11);
+        double minus = m.loss(batch, train);
         p.putScalar(i, old);
         double numeric = (plus - minus) / (2 * eps);
         double analytic = g.getDouble(i);
@@ -275,6 +290,19 @@ class StateSeq2SeqModelTest {
     for (String name : m.params().keySet()) {
       assertThat(maxAbsDiff(loaded.params().get(name), m.params().get(name))).as(name).isZero();
     }
+  }
+
+  @Test
+  void dropoutIsSavedCheckedAndAbsentFromOldConfigs() {
+    StateSeq2SeqModel.Config c = new StateSeq2SeqModel.Config(7, 7, 3, 4, 2, false, false,
+        Seq2SeqModel.Optimizer.adam, 0.01, 10, 5, 0.5, 5, 3, DataType.FLOAT, 0.2);
+    assertThat(StateSeq2SeqModel.Config.fromMap(c.toMap())).isEqualTo(c);
+    Map<String, String> old = new java.util.LinkedHashMap<>(c.toMap());
+    old.remove("dropout");
+    assertThat(StateSeq2SeqModel.Config.fromMap(old).dropout()).isZero();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new StateSeq2SeqModel.Config(7, 7,
+        3, 4, 2, false, false, Seq2SeqModel.Optimizer.adam, 0.01, 10, 5, 0.5, 5, 3,
+        DataType.FLOAT, 1.0)).hasMessageContaining("dropout must be in [0, 1), got 1.0");
   }
 
   @ParameterizedTest(name = "sn {0}")
