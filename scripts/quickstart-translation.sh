@@ -26,7 +26,7 @@ examples=("Scriptable screen reader" "development files for the GTK library"
   "documentation for the Python bindings" "command-line tool to convert images")
 echo "Translations (greedy, rare-word step):"
 mapfile -t french < <(bash scripts/run-example.sh $M translate --model "$out/best.zip" --beam 1 \
-  "${examples[@]}" 2>/dev/null | tail -n "${#examples[@]}")
+  "${examples[@]}" 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | tail -n "${#examples[@]}")
 for i in "${!examples[@]}"; do
   echo "  ${examples[$i]} -> ${french[$i]:-}"
 done
