@@ -14,6 +14,9 @@ bash scripts/setup-toolchain.sh
 bash scripts/fetch-ddtp.sh
 mvn -B -q install -DskipTests
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+# The SameDiff training JVM's native memory follows its heap's garbage collections: a smaller
+# heap keeps it near 10 GB for the paper's model (docs/translation.md, "Shapes").
+export JAVA_OPTS="${JAVA_OPTS:--Xmx4g -Dorg.bytedeco.javacpp.maxbytes=6G -Dorg.bytedeco.javacpp.maxphysicalbytes=12G}"
 M=io.github.dl4jsn.examples.translation.TranslationExample
 out=out/quickstart-translation
 minutes="${QUICK_MINUTES:-5}"

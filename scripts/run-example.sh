@@ -11,5 +11,7 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 cp_file=dl4j-sn-examples/target/classpath.txt
 mvn -B -q -pl dl4j-sn-examples dependency:build-classpath -Dmdep.outputFile=target/classpath.txt \
   -Dmdep.includeScope=runtime
-exec java -Djava.awt.headless=true -cp "dl4j-sn-examples/target/classes:$(cat "$cp_file")" \
+# JAVA_OPTS (e.g. -Xmx4g) go to the JVM; word splitting is intended.
+# shellcheck disable=SC2086
+exec java ${JAVA_OPTS:-} -Djava.awt.headless=true -cp "dl4j-sn-examples/target/classes:$(cat "$cp_file")" \
   "$main" "$@"
