@@ -908,6 +908,40 @@ def cmd_eval(a):
     return 0
 
 
+def cmd_rare_report(a):
+    """What the rare-word step does to a decoded split: from an eval TSV (source, raw output,
+    output after the step with the model's dictionary, reference, and, when present, output after
+    the step with the paragraph dictionary), the <unk>s of the raw output, how many were replaced
+    and how many deleted (no out-of-vocabulary source word left to align), and how many
+    replacements occur in the reference."""
+    rows = [line.rstrip("\n").split("\t") for line in open(a.tsv, encoding="utf-8")]
+    if not rows or len(rows[0]) < 4:
+        raise SystemExit(f"{a.tsv}: expected the TSV that eval writes (4 or 5 columns)")
+    out = {"tsv": a.tsv, "sentences": len(rows), "unk": 0, "replaced": 0, "deleted": 0,
+           "replacedInReference": 0}
+    has_para = len(rows[0]) >= 5
+    if has_para:
+        out.update(paragraphReplacedInReference=0, paragraphChanged=0)
+    for r in rows:
+        raw, ref = r[1].split(), set(tokenize(r[3]))
+        kept = collections.Counter(w for w in raw if w != SPECIALS[UNK])
+        added = collections.Counter(r[2].split()) - kept
+        n_unk = raw.count(SPECIALS[UNK])
+        out["unk"] += n_unk
+        out["replaced"] += sum(added.values())
+        out["deleted"] += n_unk - sum(added.values())
+        out["replacedInReference"] += sum(c for w, c in added.items() if w in ref)
+        if has_para:
+            para = collections.Counter(r[4].split()) - kept
+            out["paragraphReplacedInReference"] += sum(c for w, c in para.items() if w in ref)
+            out["paragraphChanged"] += sum((para - added).values())
+    print(json.dumps(out, indent=1))
+    if a.out:
+        with open(a.out, "w") as f:
+            json.dump(out, f, indent=1)
+    return 0
+
+
 def cmd_translate(a):
     torch = _torch()
     torch.set_num_threads(a.threads)
@@ -1584,6 +1618,11 @@ def main(argv=None):
                                  "translations beside it as .tsv")
     decoding(e)
     e.set_defaults(func=cmd_eval)
+
+    rr = sub.add_parser("rare-report", help="what the rare-word step did in an eval TSV")
+    rr.add_argument("tsv", help="the .tsv that eval writes beside its JSON (Java or twin)")
+    rr.add_argument("--out", help="write the counts as JSON here")
+    rr.set_defaults(func=cmd_rare_report)
 
     r = sub.add_parser("translate", help="translate one English sentence")
     r.add_argument("text")
