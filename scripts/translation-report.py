@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Markdown tables of the translation experiments (scripts/translation-experiments.sh): per-epoch
+validation BLEU of every run side by side, test BLEU of every best checkpoint, the reversal effect
+per seed at equal epochs, and the raw weights' sigmas of SN and plain runs.
+
+Usage: python3 scripts/translation-report.py [OUT]   (default out/tr)
+"""
+import json
+import statistics
+import sys
+from pathlib import Path
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def main():
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "out/tr")
+    runs = {d.name: d for d in sorted(out.iterdir())
+            if d.is_dir() and (d / "train-history.json").is_file()}
+    hist = {n: load(d / "train-history.json") for n, d in runs.items()}
+
+    print("### Greedy validation BLEU per epoch (x 100, 962 sentences)\n")
+    names = list(hist)
+    longest = max(len(h) for h in hist.values())
+    print("| epoch | " + " | ".join(names) + " |")
+    print("|---" * (len(names) + 1) + "|")
+    for e in range(1, longest + 1):
+        cells = []
+        for n in names:
+            row = next((r for r in hist[n] if r["epoch"] == e), None)
+            cells.append(f"{100 * row['validBleuGreedy']:.2f}" if row else "")
+        print(f"| {e} | " + " | ".join(cells) + " |")
+
+    print("\n### Test BLEU of the best epoch (x 100, 1,929 sentences)\n")
+    print("| run | best epoch (valid BLEU) | greedy | + rare-word | + paragraph dictionary "
+          "| beam | + rare-word | + paragraph dictionary |")
+    print("|---|---|---|---|---|---|---|---|")
+    for n, d in runs.items():
+        f = d / "eval-test.json"
+        if not f.is_file():
+            continue
+        ev = load(f)
+        best = max(hist[n], key=lambda r: (r.get("validBleuGreedy", -1), -r["epoch"]))
+
+        def pct(key):
+            return f"{100 * ev[key]:.2f}" if key in ev else ""
+        beam = f"{ev.get('beam', '')} ({ev.get('lengthNorm', '')})"
+        print(f"| {n} | {best['epoch']} ({100 * best['validBleuGreedy']:.2f}) | "
+              f"{pct('greedyBleu')} | {pct('greedyRareWordBleu')} | "
+              f"{pct('greedyRareWordParagraphsBleu')} | {beam}: {pct('beamBleu')} | "
+              f"{pct('beamRareWordBleu')} | {pct('beamRareWordParagraphsBleu')} |")
+
+    print("\n### Reversed minus forward source, greedy validation BLEU at equal epochs\n")
+    for fw in ("twin", "dl4j"):
+        for e in (6, 8, 12, 20):
+            diffs = []
+            for s in range(1, 10):
+                r, f = hist.get(f"{fw}-rev-s{s}"), hist.get(f"{fw}-fwd-s{s}")
+                if not r or not f:
+                    continue
+                rr = next((x for x in r if x["epoch"] == e), None)
+                ff = next((x for x in f if x["epoch"] == e), None)
+                if rr and ff:
+                    diffs.append((s, 100 * rr["validBleuGreedy"], 100 * ff["validBleuGreedy"]))
+            if diffs:
+                d = [a - b for _, a, b in diffs]
+                spread = f" +- {statistics.stdev(d):.2f}" if len(d) > 1 else ""
+                print(f"- {fw}, epoch {e}: " + ", ".join(
+                    f"seed {s}: {a:.2f} vs {b:.2f}" for s, a, b in diffs)
+                    + f"; difference {statistics.mean(d):+.2f}{spread} over {len(d)} seed(s)")
+
+    print("\n### Largest singular value of the raw weights, first and last epoch\n")
+    for n, h in hist.items():
+        if "sigmas" in h[0]:
+            first, last = h[0]["sigmas"], h[-1]["sigmas"]
+            print(f"- {n}: " + ", ".join(f"{k} {first[k]:.2f} -> {last[k]:.2f}" for k in first))
+
+
+if __name__ == "__main__":
+    main()
