@@ -29,7 +29,8 @@ SEED_EPOCHS="${SEED_EPOCHS:-6}"
 BEAM="${BEAM:-12}"
 LENGTH_NORM="${LENGTH_NORM:-gnmt}"
 export OMP_NUM_THREADS=1
-export JAVA_OPTS="${JAVA_OPTS:--Xmx4g -Dorg.bytedeco.javacpp.maxbytes=6G -Dorg.bytedeco.javacpp.maxphysicalbytes=12G}"
+memory="-Xmx4g -Dorg.bytedeco.javacpp.maxbytes=6G -Dorg.bytedeco.javacpp.maxphysicalbytes=12G"
+export JAVA_OPTS="${JAVA_OPTS:-$memory}"
 M=io.github.dl4jsn.examples.translation.TranslationExample
 TWIN=(/usr/bin/python3 benchmarks/translation_twin.py)
 mkdir -p "$OUT"
