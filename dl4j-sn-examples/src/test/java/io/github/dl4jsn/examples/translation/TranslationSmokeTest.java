@@ -76,6 +76,8 @@ class TranslationSmokeTest {
           .isEqualTo(first.get(i).get("trainLoss").asDouble());
     }
 
+    // The best epoch by greedy validation BLEU is kept beside the last one.
+    assertThat(out.resolve("best.zip")).isRegularFile();
     Path model = out.resolve("model.zip");
     String norm = architecture == TranslationExample.Architecture.state ? "gnmt" : "average";
     assertThat(run(buf, "eval", "--data", data.toString(), "--model", model.toString(),
@@ -85,16 +87,21 @@ class TranslationSmokeTest {
     assertThat(eval.get("architecture").asText()).isEqualTo(architecture.name());
     assertThat(eval.get("lengthNorm").asText()).isEqualTo(norm);
     for (String key : new String[] {"greedyBleu", "greedyRareWordBleu", "beamBleu",
-        "beamRareWordBleu"}) {
+        "beamRareWordBleu", "greedyRareWordParagraphsBleu", "beamRareWordParagraphsBleu"}) {
       assertThat(eval.get(key).asDouble()).as(key).isBetween(0.0, 1.0);
     }
+    // The paragraph dictionary, learned from the training descriptions' long descriptions
+    // (cached beside the splits) for the test sources' out-of-vocabulary words.
+    assertThat(data.resolve("short/train-paragraphs.tsv")).isRegularFile();
+    assertThat(out.resolve("dictionary-test.tsv")).isRegularFile();
     List<String> lines = Files.readAllLines(out.resolve("eval-test.tsv"), StandardCharsets.UTF_8);
     assertThat(lines).hasSize(splits.get("test").asInt());
     for (String line : lines) {
       String[] f = line.split("\t", -1);
-      assertThat(f).hasSize(4);
+      assertThat(f).as("source, raw, rare-word, reference, rare-word with paragraphs").hasSize(5);
       assertThat(f[1]).doesNotContain("<eos>", "<pad>");
       assertThat(f[2]).doesNotContain("<eos>", "<pad>", "<unk>");
+      assertThat(f[4]).doesNotContain("<eos>", "<pad>", "<unk>");
     }
     assertThat(buf.toString(StandardCharsets.UTF_8)).contains("BLEU greedy",
         "BLEU beam 3 (length norm " + norm + ")");
@@ -113,6 +120,15 @@ class TranslationSmokeTest {
         .execute("train", "--hidden", "0", "--data", dir.toString());
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("--hidden").contains("got 0");
+    String[][] bad = {{"--dropout", "1.5", "--dropout must be in [0, 1), got 1.5"},
+        {"--patience", "-1", "--patience and --max-minutes must be >= 0, got -1 and 0.0"},
+        {"--max-minutes", "-2", "got 0 and -2.0"}};
+    for (String[] b : bad) {
+      StringWriter e = new StringWriter();
+      assertThat(TranslationExample.commandLine().setErr(new PrintWriter(e))
+          .execute("train", b[0], b[1], "--data", dir.toString())).as(b[0]).isEqualTo(2);
+      assertThat(e.toString()).as(b[0]).contains(b[2]);
+    }
   }
 
   @Test
