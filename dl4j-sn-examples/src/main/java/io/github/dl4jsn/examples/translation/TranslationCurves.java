@@ -33,7 +33,7 @@ public final class TranslationCurves implements Callable<Integer> {
   File out;
 
   @Option(names = "--sigmas", description = "Also plot the largest singular value of every raw "
-      + "LSTM weight, per epoch (runs whose history has them).")
+      + "LSTM weight (not the output layer's), per epoch (runs whose history has them).")
   boolean sigmas;
 
   public static void main(String[] args) {
@@ -71,8 +71,12 @@ public final class TranslationCurves implements Callable<Integer> {
         }
         train.add(epoch, row.get("trainLoss").asDouble());
         if (sigmas && row.has("sigmas")) {
-          row.get("sigmas").fields().forEachRemaining(e -> sigma.computeIfAbsent(
-              label + ", " + e.getKey(), XYSeries::new).add(epoch, e.getValue().asDouble()));
+          row.get("sigmas").fields().forEachRemaining(e -> {
+            if (e.getKey().startsWith("enc") || e.getKey().startsWith("dec")) { // not outW
+              sigma.computeIfAbsent(label + ", " + e.getKey(), XYSeries::new)
+                  .add(epoch, e.getValue().asDouble());
+            }
+          });
         }
       }
       bleu.put(label, b);
