@@ -55,7 +55,7 @@ def main():
 
     print("\n### Reversed minus forward source, greedy validation BLEU at equal epochs\n")
     for fw in ("twin", "dl4j"):
-        for e in (6, 8, 12, 20):
+        for e in (4, 5, 6, 8, 12, 20):
             diffs = []
             for s in range(1, 10):
                 r, f = hist.get(f"{fw}-rev-s{s}"), hist.get(f"{fw}-fwd-s{s}")
