@@ -367,7 +367,7 @@ public final class TranslationExample implements Runnable {
       return 0;
     }
 
-    /** The epoch of the highest greedy validation BLEU in a history (the first on ties); 0: none. */
+    /** The epoch of a history's highest greedy validation BLEU (the first on ties); 0: none. */
     static int bestEpoch(List<Map<String, Object>> history) {
       double best = Double.NEGATIVE_INFINITY;
       int epoch = 0;
