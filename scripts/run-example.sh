@@ -13,5 +13,5 @@ mvn -B -q -pl dl4j-sn-examples dependency:build-classpath -Dmdep.outputFile=targ
   -Dmdep.includeScope=runtime
 # JAVA_OPTS (e.g. -Xmx4g) go to the JVM; word splitting is intended.
 # shellcheck disable=SC2086
-exec java ${JAVA_OPTS:-} -Djava.awt.headless=true -cp "dl4j-sn-examples/target/classes:$(cat "$cp_file")" \
-  "$main" "$@"
+exec java ${JAVA_OPTS:-} -Djava.awt.headless=true \
+  -cp "dl4j-sn-examples/target/classes:$(cat "$cp_file")" "$main" "$@"
