@@ -39,9 +39,8 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
-from gan_twin import SETTINGS
+from gan_twin import SETTINGS, d_loss, g_loss
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -151,17 +150,13 @@ def main():
             with torch.no_grad():
                 fake = g(torch.randn(b, a.latent, generator=gen))
             logits = d(torch.cat([real, fake]))[:, 0]
-            if a.loss == "hinge":
-                loss_d = F.relu(1 - logits[:b]).mean() / 2 + F.relu(1 + logits[b:]).mean() / 2
-            else:
-                labels = torch.cat([torch.ones(b), torch.zeros(b)])
-                loss_d = F.binary_cross_entropy_with_logits(logits, labels)
+            loss_d = d_loss(a.loss, logits[:b], logits[b:])
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()
         d.eval()
         fake_logits = d(g(torch.randn(b, a.latent, generator=gen)))[:, 0]
-        loss_g = -fake_logits.mean() if a.loss == "hinge" else F.softplus(-fake_logits).mean()
+        loss_g = g_loss(a.loss, fake_logits)
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()

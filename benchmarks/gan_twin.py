@@ -114,6 +114,22 @@ def discriminator(sn, coefficient, width=200, depth=3):
     return nn.Sequential(*layers)
 
 
+def d_loss(loss, real_logits, fake_logits):
+    """The discriminator's loss: BCE averaged over real and fake, or the hinge loss."""
+    if loss == "hinge":
+        return F.relu(1 - real_logits).mean() / 2 + F.relu(1 + fake_logits).mean() / 2
+    logits = torch.cat([real_logits, fake_logits])
+    labels = torch.cat([torch.ones_like(real_logits), torch.zeros_like(fake_logits)])
+    return F.binary_cross_entropy_with_logits(logits, labels)
+
+
+def g_loss(loss, fake_logits):
+    """The generator's loss: non-saturating BCE (softplus(-logit)) or the hinge loss."""
+    if loss == "hinge":
+        return -fake_logits.mean()
+    return F.softplus(-fake_logits).mean()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=["ring", "grid"], default="ring")
@@ -157,17 +173,6 @@ def main():
         scheds = [torch.optim.lr_scheduler.LambdaLR(o, lambda s: 1 - s / a.steps)
                   for o in (opt_g, opt_d)]
 
-    def d_loss(real_logits, fake_logits):
-        if a.loss == "hinge":
-            return F.relu(1 - real_logits).mean() / 2 + F.relu(1 + fake_logits).mean() / 2
-        logits = torch.cat([real_logits, fake_logits])
-        labels = torch.cat([torch.ones_like(real_logits), torch.zeros_like(fake_logits)])
-        return F.binary_cross_entropy_with_logits(logits, labels)
-
-    def g_loss(fake_logits):
-        if a.loss == "hinge":
-            return -fake_logits.mean()
-        return F.softplus(-fake_logits).mean()
 
     history = []
     start = time.time()
@@ -180,13 +185,13 @@ def main():
             # One forward over real and fake together, as the Java trainer's D.fit on the
             # stacked batch: one power iteration per discriminator update, as there.
             logits = d(torch.cat([real, fake]))
-            loss_d = d_loss(logits[:a.batch_size], logits[a.batch_size:])
+            loss_d = d_loss(a.loss, logits[:a.batch_size], logits[a.batch_size:])
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()
         d.eval()
         fake = g(torch.randn(a.batch_size, a.latent, generator=gen))
-        loss_g = g_loss(d(fake))
+        loss_g = g_loss(a.loss, d(fake))
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()
