@@ -1000,7 +1000,7 @@ def cmd_bench(a):
               "msPerUpdateMedian": statistics.median(times), "msPerUpdateMin": min(times),
               "msPerUpdateMax": max(times), "cpuMsPerUpdateMean": statistics.mean(cpu),
               "cpuMsPerUpdateMedian": statistics.median(cpu),
-              "targetWordsPerBatchMean": statistics.mean(words),
+              "targetWordsPerBatchMean": statistics.mean(words), "msPerUpdate": times,
               "loadavg": os.getloadavg()}
     print(json.dumps(result, indent=1))
     if a.out:

@@ -729,7 +729,11 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     return Nd4j.pullRows(params.get(table), 1, idx).reshape('c', t, b, config.embedding());
   }
 
-  /** The gradient of an embedding table from the gradient of its rows [t, b, E]. */
+  /**
+   * The gradient of an embedding table from the gradient of its rows [t, b, E]: the rows of each
+   * word summed in Java (in index order, so repeated words add up exactly), then written into a
+   * zero table by one native scatter instead of a row copy per word.
+   */
   private INDArray embeddingGradient(String table, int[] idx, INDArray rowGrads) {
     int e = config.embedding();
     double[] g = rowGrads.dup('c').data().asDouble();
@@ -740,10 +744,18 @@ public final class StateSeq2SeqModel implements Seq2Seq {
         acc[j] += g[r * e + j];
       }
     }
-    INDArray out = Nd4j.zeros(config.dataType(), params.get(table).shape());
+    int[] words = new int[sums.size()];
+    double[] rows = new double[sums.size() * e];
+    int k = 0;
     for (Map.Entry<Integer, double[]> s : sums.entrySet()) {
-      out.putRow(s.getKey(), Nd4j.createFromArray(s.getValue()).castTo(config.dataType()));
+      words[k] = s.getKey();
+      System.arraycopy(s.getValue(), 0, rows, k++ * e, e);
     }
+    INDArray out = Nd4j.zeros(config.dataType(), params.get(table).shape());
+    INDArray updates = Nd4j.createFromArray(rows).reshape(words.length, e)
+        .castTo(config.dataType());
+    Nd4j.exec(org.nd4j.linalg.api.ops.DynamicCustomOp.builder("scatter_upd")
+        .addInputs(out, Nd4j.createFromArray(words), updates).addOutputs(out).build());
     return out;
   }
 
@@ -777,7 +789,7 @@ public final class StateSeq2SeqModel implements Seq2Seq {
       } else {
         g = og.getGradients().get(name);
       }
-      grads.put(name, g.mul(perSentence));
+      grads.put(name, g.muli(perSentence));
     }
     Map<String, INDArray> outputs = new LinkedHashMap<>(og.getOutputs());
     outputs.put("loss", Nd4j.scalar(og.getOutputs().get("lossSum").getDouble(0) * perSentence));
@@ -847,8 +859,8 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     double scale = norm > config.clip() ? config.clip() / norm : 1.0;
     for (Map.Entry<String, INDArray> e : params.entrySet()) {
       INDArray p = e.getValue();
-      INDArray g = grads.get(e.getKey()).castTo(p.dataType()).dup('c').reshape('c', 1,
-          p.length());
+      INDArray g = grads.get(e.getKey()).castTo(p.dataType());
+      g = (g.ordering() == 'c' && !g.isView() ? g : g.dup('c')).reshape('c', 1, p.length());
       if (scale != 1.0) {
         g.muli(scale);
       }
