@@ -103,6 +103,15 @@ public final class GanExample implements Callable<Integer> {
       + "convolutions; the last two have twice as many (default: ${DEFAULT-VALUE}).")
   int width = 16;
 
+  @Option(names = "--g-channels", description = "Images: channels C of the generator's 7 x 7 "
+      + "map (C / 2 at 14 x 14; even; default: ${DEFAULT-VALUE}).")
+  int generatorChannels = 64;
+
+  @Option(names = "--g-order", description = "Images: where the generator's ReLUs sit: dl4j "
+      + "(default: in the dense and deconvolution layers, before each batch norm, the original "
+      + "example) or dcgan (after each batch norm, DCGAN's order).")
+  String generatorOrder = "dl4j";
+
   @Option(names = "--g-width", description = "2-D: units of each of the generator's four hidden "
       + "layers (default: 128 quick, 400 pacgan).")
   Integer generatorWidth;
@@ -291,6 +300,12 @@ public final class GanExample implements Callable<Integer> {
           "--checkpoint-every must be >= 0 and --stop-after >= 1; got " + checkpointEvery + ", "
               + stopAfter);
     }
+    if (generatorChannels < 2 || generatorChannels % 2 != 0
+        || !List.of("dl4j", "dcgan").contains(generatorOrder)) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--g-channels must be even and >= 2 and --g-order dl4j or dcgan; got "
+              + generatorChannels + ", " + generatorOrder);
+    }
     if (operatorNorm && !dataset.isImage()) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--operator-norm applies to the image discriminator's convolutions; dataset "
@@ -313,6 +328,11 @@ public final class GanExample implements Callable<Integer> {
     if (dataset.isImage()) {
       o.put("--operator-norm", operatorNorm);
       o.put("--width", width);
+      // Only when not the original generator, so that older checkpoints still resume.
+      if (generatorChannels != 64 || !generatorOrder.equals("dl4j")) {
+        o.put("--g-channels", generatorChannels);
+        o.put("--g-order", generatorOrder);
+      }
     } else {
       o.put("--g-width", generatorWidth);
       o.put("--d-width", discriminatorWidth);
@@ -469,6 +489,10 @@ public final class GanExample implements Callable<Integer> {
         : operatorNorm ? "operator norm" : "reshaped kernel");
     json.put("discriminator_width", dataset.isImage() ? width : discriminatorWidth);
     json.put("generator_width", dataset.isImage() ? null : generatorWidth);
+    if (dataset.isImage()) {
+      json.put("generator_channels", generatorChannels);
+      json.put("generator_order", generatorOrder);
+    }
     json.put("protocol", dataset.isImage() ? null : protocol);
     json.put("ring_radius", dataset == Dataset.RING ? ringRadius : null);
     json.put("mode_std", dataset.isImage() ? null : modeStd);
@@ -635,7 +659,8 @@ public final class GanExample implements Callable<Integer> {
 
     @Override
     public org.deeplearning4j.nn.conf.MultiLayerConfiguration generator() {
-      return GanModels.imageGenerator(latent, adam(1), seed);
+      return GanModels.imageGenerator(latent, generatorChannels,
+          generatorOrder.equals("dcgan"), adam(1), seed);
     }
 
     @Override

@@ -139,19 +139,46 @@ public final class GanModels {
 
   /** The 28x28x1 image generator: latent z to a tanh image [n, 1, 28, 28]. */
   public static MultiLayerConfiguration imageGenerator(int latent, IUpdater updater, long seed) {
-    return new NeuralNetConfiguration.Builder()
+    return imageGenerator(latent, 64, false, updater, seed);
+  }
+
+  /**
+   * The image generator: z -> dense C x 7 x 7 -> batch norm -> deconvolution 4x4 stride 2 to
+   * C / 2 x 14 x 14 -> batch norm -> deconvolution 4x4 stride 2 to 1 x 28 x 28, tanh. DL4J M2.1's
+   * {@code BatchNormalization} ignores its activation, so without {@code dcganOrder} the ReLUs
+   * sit in the dense and deconvolution layers, before each batch norm (the example's original
+   * order); with it, each ReLU is an {@code ActivationLayer} after its batch norm (DCGAN's order).
+   *
+   * @param channels C, the channels of the 7 x 7 map (64 originally; even)
+   */
+  public static MultiLayerConfiguration imageGenerator(int latent, int channels,
+      boolean dcganOrder, IUpdater updater, long seed) {
+    if (channels < 2 || channels % 2 != 0) {
+      throw new IllegalArgumentException("generator channels must be even and >= 2, got "
+          + channels);
+    }
+    Activation inner = dcganOrder ? Activation.IDENTITY : Activation.RELU;
+    NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(DataType.FLOAT)
         .updater(updater)
-        .activation(Activation.RELU)
+        .activation(inner)
         .list()
-        .layer(new DenseLayer.Builder().nIn(latent).nOut(64 * 7 * 7).build())
-        .layer(new BatchNormalization.Builder().build())
-        .layer(new Deconvolution2D.Builder(4, 4).stride(2, 2).padding(1, 1).nOut(32).build())
-        .layer(new BatchNormalization.Builder().build())
-        .layer(new Deconvolution2D.Builder(4, 4).stride(2, 2).padding(1, 1).nOut(1)
+        .layer(new DenseLayer.Builder().nIn(latent).nOut(channels * 7L * 7L).build())
+        .layer(new BatchNormalization.Builder().build());
+    if (dcganOrder) {
+      b.layer(new ActivationLayer.Builder().activation(Activation.RELU).build());
+    }
+    int deconv = b.getLayerwise().size();
+    b.layer(new Deconvolution2D.Builder(4, 4).stride(2, 2).padding(1, 1).nOut(channels / 2)
+            .build())
+        .layer(new BatchNormalization.Builder().build());
+    if (dcganOrder) {
+      b.layer(new ActivationLayer.Builder().activation(Activation.RELU).build());
+    }
+    return b.layer(new Deconvolution2D.Builder(4, 4).stride(2, 2).padding(1, 1).nOut(1)
             .activation(Activation.TANH).build())
-        .inputPreProcessor(2, new FeedForwardToCnnPreProcessor(7, 7, 64))
+        .inputPreProcessor(deconv, new FeedForwardToCnnPreProcessor(7, 7, channels))
         .setInputType(InputType.feedForward(latent))
         .build();
   }

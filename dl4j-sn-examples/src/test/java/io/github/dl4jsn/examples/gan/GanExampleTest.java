@@ -116,6 +116,54 @@ class GanExampleTest {
   }
 
   @Test
+  void dcganOrderPutsEachReluAfterItsBatchNormAndWidensTheGenerator() {
+    org.nd4j.linalg.api.buffer.DataType f = org.nd4j.linalg.api.buffer.DataType.FLOAT;
+    MultiLayerNetwork dcgan = new MultiLayerNetwork(
+        GanModels.imageGenerator(16, 128, true, new Adam(1e-3), 3));
+    dcgan.init();
+    INDArray z = Nd4j.randn(f, 32, 16);
+    java.util.List<INDArray> acts = dcgan.feedForward(z, true);
+    // dense, BN, ReLU, deconvolution, BN, ReLU, deconvolution
+    assertThat(dcgan.getnLayers()).isEqualTo(7);
+    for (int i : new int[] {1, 4}) {
+      assertThat(dcgan.getLayer(i))
+          .isInstanceOf(org.deeplearning4j.nn.layers.normalization.BatchNormalization.class);
+      // Before the ReLU: the batch norm's output has negative values, about half of them.
+      assertThat(acts.get(i + 1).minNumber().doubleValue()).isNegative();
+      INDArray relu = acts.get(i + 2);
+      assertThat(dcgan.getLayer(i + 1))
+          .isInstanceOf(org.deeplearning4j.nn.layers.ActivationLayer.class);
+      assertThat(relu.minNumber().doubleValue()).isGreaterThanOrEqualTo(0);
+      assertThat(relu.eq(0).castTo(f).meanNumber().doubleValue()).isBetween(0.3, 0.7);
+    }
+    assertThat(acts.get(2).shape()).containsExactly(32, 128 * 7 * 7);
+    assertThat(acts.get(4).shape()).containsExactly(32, 64, 14, 14);
+    INDArray out = dcgan.output(z);
+    assertThat(out.shape()).containsExactly(32, 1, 28, 28);
+    assertThat(out.amaxNumber().doubleValue()).isLessThanOrEqualTo(1.0);
+
+    // The original order: the ReLUs in the dense and deconvolution layers, 5 layers, 64 channels.
+    MultiLayerNetwork original = new MultiLayerNetwork(
+        GanModels.imageGenerator(16, new Adam(1e-3), 3));
+    original.init();
+    assertThat(original.getnLayers()).isEqualTo(5);
+    assertThat(original.feedForward(z, true).get(1).minNumber().doubleValue())
+        .isGreaterThanOrEqualTo(0);
+    assertThat(original.feedForward(z, true).get(1).shape()).containsExactly(32, 64 * 7 * 7);
+  }
+
+  @Test
+  void badGeneratorOptionsAreRejectedNamingTheValues() {
+    for (String[] args : new String[][] {{"--g-channels", "63"}, {"--g-order", "stylegan"}}) {
+      java.io.StringWriter err = new java.io.StringWriter();
+      int code = new CommandLine(new GanExample()).setErr(new java.io.PrintWriter(err))
+          .execute("--dataset", "mnist", args[0], args[1], "--out", dir.toString());
+      assertThat(code).isEqualTo(2);
+      assertThat(err.toString()).contains(args[0]).contains(args[1]);
+    }
+  }
+
+  @Test
   void linearDecayScheduleFallsToZeroAndSurvivesAJsonRoundTrip() {
     LinearDecaySchedule s = new LinearDecaySchedule(1e-3, 100);
     assertThat(s.valueAt(0, 0)).isEqualTo(1e-3);
