@@ -731,7 +731,7 @@ public final class StateSeq2SeqModel implements Seq2Seq {
 
   /**
    * The gradient of an embedding table from the gradient of its rows [t, b, E]: the rows of each
-   * word summed in Java (in index order, so repeated words add up exactly), then written into a
+   * word summed in Java (in row order, so repeated words add up exactly), then written into a
    * zero table by one native scatter instead of a row copy per word.
    */
   private INDArray embeddingGradient(String table, int[] idx, INDArray rowGrads) {
