@@ -4,12 +4,15 @@
 #   scripts/gan-experiments.sh mixtures [STEPS] [SEEDS]   ring and grid, SN vs plain, seeds 1..SEEDS
 #   scripts/gan-experiments.sh settings [STEPS] [SEEDS]   ring, settings A..F, SN vs plain, seeds 1..SEEDS (1)
 #   scripts/gan-experiments.sh images [STEPS] [DATASETS]  images (default "mnist fashion-mnist"), SN vs plain
-# Runs go to out/gan-exp/<experiment>/<run>/ (metrics.json, PNGs, log), JOBS (default 2) at a time,
+#   scripts/gan-experiments.sh image-settings [STEPS] [SEEDS]  MNIST, settings A..F (lr decaying), SN vs plain
+# Runs go to out/gan-exp/<experiment>/<run>/ (or ROOT/<run>/; metrics.json, PNGs, log), JOBS (default 2) at a time,
 # each JVM with OMP_NUM_THREADS=1 (faster than 2 threads per JVM on a 2-core machine). A run whose
 # metrics.json exists is skipped, so an interrupted experiment continues where it stopped.
 # TWIN=1 (default for main, mixtures and settings) also runs the PyTorch twin
 # (benchmarks/gan_twin.py, Debian's python3-torch at /usr/bin/python3) on every 2-D run's
-# protocol and seed, into out/gan-exp/<experiment>/twin-<run>/; TWIN=0 runs DL4J only.
+# protocol and seed, into out/gan-exp/<experiment>/twin-<run>/; TWIN=0 runs DL4J only. For
+# images (default TWIN=0) the twin is benchmarks/gan_image_twin.py, and its samples are scored
+# by the example's own classifier (ScoreImages) into the same metrics.json form.
 # PROTOCOL (default quick) is the 2-D protocol of mixtures and settings (GanExample --protocol);
 # PROTOCOL=pacgan runs the protocol of the 2026-11-27 tables in docs/gan.md (whose generator
 # still lacked its ReLUs; see there). EXTRA is appended to every DL4J and twin command line.
@@ -18,13 +21,16 @@ cd "$(dirname "$0")/.."
 what="${1:?usage: $0 main|mixtures|settings|images [STEPS] [SEEDS]}"
 jobs="${JOBS:-2}"
 protocol="${PROTOCOL:-quick}"
-twin="${TWIN:-1}"
+case "$what" in
+  images|image-settings) twin="${TWIN:-0}" ;;
+  *) twin="${TWIN:-1}" ;;
+esac
 extra="${EXTRA:-}"
 python=/usr/bin/python3
 mvn -B -q ${MVN_OFFLINE:-} install -DskipTests
 mvn -B -q -pl dl4j-sn-examples dependency:build-classpath -Dmdep.outputFile=target/classpath.txt \
   -Dmdep.includeScope=runtime
-root="out/gan-exp/$what"
+root="${ROOT:-out/gan-exp/$what}"
 mkdir -p "$root"
 # A private copy of the class path, so that a later build does not change classes under a run.
 snapshot="$root/.classes"
@@ -88,13 +94,25 @@ case "$what" in
     bash scripts/fetch-data.sh all
     for data in $datasets; do
       for sn in sn no-sn; do
-        echo "$data-$sn java --dataset $data --$sn --steps $steps --log-every 100${extra:+ $extra}" >> "$list"
+        args="--dataset $data --$sn --steps $steps"
+        add "$data-$sn" "$args --log-every 100" "$args"
+      done
+    done ;;
+  image-settings)
+    steps="${2:-1000}"; seeds="${3:-1}"; datasets=mnist
+    bash scripts/fetch-data.sh mnist
+    for seed in $(seq 1 "$seeds"); do
+      for s in A B C D E F; do
+        for sn in sn no-sn; do
+          args="--dataset mnist --setting $s --lr-decay --$sn --seed $seed --steps $steps"
+          add "mnist-$s-$sn-seed$seed" "$args --log-every $((steps / 4))" "$args"
+        done
       done
     done ;;
   *) echo "unknown experiment $what" >&2; exit 2 ;;
 esac
 # The image runs share one classifier per data set: train it once, before the parallel runs.
-if [ "$what" = images ]; then
+if [ "$what" = images ] || [ "$what" = image-settings ]; then
   for data in $datasets; do
     [ -f "data/classifier-$data.zip" ] || OMP_NUM_THREADS=2 java -Djava.awt.headless=true \
       -cp "$cp" io.github.dl4jsn.examples.gan.GanExample --dataset "$data" --steps 1 \
@@ -107,12 +125,25 @@ run_one() {
   if [ -f "$dir/metrics.json" ]; then echo "skip $name (done)"; return; fi
   mkdir -p "$dir"
   echo "start $name: $framework $*"
-  if [ "$framework" = twin ]; then
+  if [ "$framework" = twin ] && [ "$what" != images ] && [ "$what" != image-settings ]; then
     # Later options win in argparse, so the run's own options override the protocol's.
     OMP_NUM_THREADS=1 "$python" benchmarks/gan_twin.py --log-every 500 --out "$dir/metrics.tmp" \
       "$@" > "$dir/run.log" 2>&1 && mv "$dir/metrics.tmp" "$dir/metrics.json" \
       || { echo "FAILED $name (see $dir/run.log)"; return 1; }
     echo "done $name: $(tail -1 "$dir/run.log" | cut -c1-160)"
+    return
+  fi
+  if [ "$framework" = twin ]; then
+    # The image twin writes its samples; the example's classifier scores them (ScoreImages), and
+    # run.json and score.json together become the run's metrics.json.
+    local data; data="$(echo " $* " | sed -E 's/.* --dataset ([^ ]+) .*/\1/')"
+    { OMP_NUM_THREADS=1 "$python" benchmarks/gan_image_twin.py --out "$dir" "$@" \
+      && OMP_NUM_THREADS=1 java -Djava.awt.headless=true -cp "$cp" \
+        io.github.dl4jsn.examples.gan.ScoreImages --dataset "$data" --samples "$dir/samples.f32" \
+        --out "$dir/score.json" \
+      && "$python" scripts/gan-report.py --merge-image-twin "$dir"; } > "$dir/run.log" 2>&1 \
+      || { echo "FAILED $name (see $dir/run.log)"; return 1; }
+    echo "done $name: $(grep -h "confident" "$dir/run.log" | tail -1 | cut -c1-160)"
     return
   fi
   OMP_NUM_THREADS=1 java -Xmx6g -Djava.awt.headless=true -cp "$cp" \
@@ -121,6 +152,6 @@ run_one() {
   echo "done $name: $(grep -A1 'GAN on .* s)$' "$dir/run.log" | tail -1)"
 }
 export -f run_one
-export root cp python
+export root cp python what
 xargs -P "$jobs" -L 1 bash -c 'run_one "$@"' _ < "$list"
 "$python" scripts/gan-report.py "$root"

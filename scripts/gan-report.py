@@ -3,7 +3,10 @@
 
 2-D runs are grouped by framework (DL4J, or the PyTorch twin benchmarks/gan_twin.py), data set,
 setting and SN, with mean and standard deviation over seeds and the seeds' individual values; image
-runs are listed one per line. Usage: gan-report.py FOLDER
+runs are listed one per line, DL4J and the twin (benchmarks/gan_image_twin.py) alike.
+Usage: gan-report.py FOLDER
+       gan-report.py --merge-image-twin RUN   writes RUN/metrics.json from the image twin's
+                                              RUN/run.json and ScoreImages' RUN/score.json
 """
 import json
 import pathlib
@@ -28,9 +31,25 @@ def normalized(run):
     return run
 
 
+def merge_image_twin(run_dir):
+    """One image-twin run's metrics.json: its options and times (run.json) with the scores that
+    the example's classifier gave its samples (score.json)."""
+    run_dir = pathlib.Path(run_dir)
+    with open(run_dir / "run.json") as f:
+        run = json.load(f)
+    with open(run_dir / "score.json") as f:
+        score = json.load(f)
+    run["metrics"] = score["metrics"]
+    run["classifier_test_accuracy"] = score["classifier_test_accuracy"]
+    with open(run_dir / "metrics.json", "w") as f:
+        json.dump(run, f, indent=1)
+
+
 def main(folder):
     runs = []
     for path in sorted(pathlib.Path(folder).glob("*/metrics.json")):
+        if path.parent.name.startswith("."):  # the classifier's set-up run
+            continue
         with open(path) as f:
             runs.append((path.parent.name, normalized(json.load(f))))
     if not runs:
@@ -59,20 +78,25 @@ def main(folder):
                   f"| {mean_std(kl) if kl else 'n/a'} | {per_seed} | {seconds:.0f} |")
         print()
     if images:
-        print("| data | D | steps | classes >= 1% | KL to uniform | confident % "
-              "| Fréchet distance (classifier features) | class histogram | s per run |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("| data | setting | D | framework | seed | steps | classes >= 1% | KL to uniform "
+              "| confident % | Fréchet distance (classifier features) | class histogram "
+              "| s per run |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        images.sort(key=lambda nr: (nr[1]["dataset"], nr[1]["setting"],
+                                    not nr[1]["spectral_normalization"], nr[1]["framework"],
+                                    nr[1]["seed"]))
         for name, r in images:
             m = r["metrics"]
-            print(f"| {r['dataset']} | {'SN' if r['spectral_normalization'] else 'plain'} "
-                  f"| {r['steps']} | {m['classes_with_at_least_1_percent']} "
+            print(f"| {r['dataset']} | {r['setting']} "
+                  f"| {'SN' if r['spectral_normalization'] else 'plain'} | {r['framework']} "
+                  f"| {r['seed']} | {r['steps']} | {m['classes_with_at_least_1_percent']} "
                   f"| {m['kl_to_uniform']:.4f} | {100 * m['confident_fraction']:.1f} "
                   f"| {m['frechet_distance_classifier_features']:.2f} "
                   f"| {' '.join(str(c) for c in m['class_histogram'])} | {r['train_seconds']:.0f} |")
         print()
         seen = set()
         for name, r in images:
-            if r["dataset"] in seen:
+            if r["dataset"] in seen or "reference" not in r:
                 continue
             seen.add(r["dataset"])
             ref = r["reference"]
@@ -84,4 +108,7 @@ def main(folder):
                   f"{real['frechet_distance_classifier_features']:.2f}")
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "out/gan-exp")
+    if len(sys.argv) == 3 and sys.argv[1] == "--merge-image-twin":
+        merge_image_twin(sys.argv[2])
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else "out/gan-exp")
