@@ -13,6 +13,7 @@
 # protocol and seed, into out/gan-exp/<experiment>/twin-<run>/; TWIN=0 runs DL4J only. For
 # images (default TWIN=0) the twin is benchmarks/gan_image_twin.py, and its samples are scored
 # by the example's own classifier (ScoreImages) into the same metrics.json form.
+# SETTINGS (default "A B C D E F") limits settings and image-settings to some of the settings.
 # PROTOCOL (default quick) is the 2-D protocol of mixtures and settings (GanExample --protocol);
 # PROTOCOL=pacgan runs the protocol of the 2026-11-27 tables in docs/gan.md (whose generator
 # still lacked its ReLUs; see there). EXTRA is appended to every DL4J and twin command line.
@@ -81,7 +82,7 @@ case "$what" in
   settings)
     steps="${2:-1000}"; seeds="${3:-1}"
     for seed in $(seq 1 "$seeds"); do
-      for s in A B C D E F; do
+      for s in ${SETTINGS:-A B C D E F}; do
         for sn in sn no-sn; do
           add "ring-$s-$sn-seed$seed" \
             "--dataset ring --setting $s --$sn --seed $seed --steps $steps --protocol $protocol" \
@@ -102,7 +103,7 @@ case "$what" in
     steps="${2:-1000}"; seeds="${3:-1}"; datasets=mnist
     bash scripts/fetch-data.sh mnist
     for seed in $(seq 1 "$seeds"); do
-      for s in A B C D E F; do
+      for s in ${SETTINGS:-A B C D E F}; do
         for sn in sn no-sn; do
           args="--dataset mnist --setting $s --lr-decay --$sn --seed $seed --steps $steps"
           add "mnist-$s-$sn-seed$seed" "$args --log-every $((steps / 4))" "$args"
