@@ -25,7 +25,7 @@ GanModels.imageDiscriminator, GanTrainer), so that the image results have an anc
 It writes OUT/samples.f32 (--eval-samples generated images, float32 little-endian, [n, 784] in
 [-1, 1], G in eval mode) and OUT/run.json. The Java class
 io.github.dl4jsn.examples.gan.ScoreImages judges the samples with the example's own classifier, so
-both frameworks are scored by the same network (scripts/gan-experiments.sh image-twin does both).
+both frameworks are scored by the same network (`TWIN=1 scripts/gan-experiments.sh images|image-settings` does both).
 
 Usage: python3 benchmarks/gan_image_twin.py --dataset mnist --steps 5000 --lr-decay --out DIR
 """
