@@ -195,6 +195,8 @@ public final class StateSeq2SeqModel implements Seq2Seq {
   /** Updater state by parameter name (absent for stateless updaters). */
   private final LinkedHashMap<String, INDArray> updaterState = new LinkedHashMap<>();
   private final Map<String, GradientUpdater<?>> updaters = new LinkedHashMap<>();
+  /** The embedding tables' gradient buffers, reused by every update. */
+  private final Map<String, INDArray> embeddingGradients = new java.util.HashMap<>();
   private final LinkedHashMap<String, SameDiff> trainGraphs =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -219,6 +221,26 @@ public final class StateSeq2SeqModel implements Seq2Seq {
   private final Map<SameDiff, Long> snSynced = new java.util.IdentityHashMap<>();
   private long iteration;
   private int epoch;
+  private Engine engine = Engine.DIRECT;
+
+  /** How a training update computes its gradients; both give the same maths. */
+  public enum Engine {
+    /** {@link StateBackprop}: backpropagation through time written with ND4J operations. */
+    DIRECT,
+    /** The SameDiff training graph of the lengths' bucket, differentiated by SameDiff. */
+    SAMEDIFF
+  }
+
+  /** Sets how updates compute their gradients (not saved with the model). Default: DIRECT. */
+  public StateSeq2SeqModel engine(Engine engine) {
+    this.engine = java.util.Objects.requireNonNull(engine, "engine");
+    return this;
+  }
+
+  /** How updates compute their gradients. */
+  public Engine engine() {
+    return engine;
+  }
 
   /** A new model, initialized from {@code config.seed()}. */
   public StateSeq2SeqModel(Config config) {
@@ -643,7 +665,8 @@ public final class StateSeq2SeqModel implements Seq2Seq {
    * indices time-major (entry t b + i is sentence i at step t) and their embeddings.
    */
   record Batch(int size, int ts, int tt, Map<String, INDArray> placeholders, int[] srcIdx,
-      int[] tgtIdx, INDArray srcX, INDArray tgtX, INDArray srcDrop, INDArray tgtDrop) {}
+      int[] tgtIdx, INDArray srcX, INDArray tgtX, INDArray srcDrop, INDArray tgtDrop,
+      int[] srcLastStep, int[] rowIdx, int[] words) {}
 
   /**
    * A minibatch; with dropout and {@code train}, fresh dropout masks (the embedded words' masks,
@@ -658,7 +681,8 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     int tsB = bucket(ts);
     int ttB = bucket(tt);
     Map<String, INDArray> ph = new LinkedHashMap<>();
-    ph.put("srcLast", lastToken(m.getFeaturesMaskArray(0), tsB));
+    int[] srcLastStep = lastSteps(m.getFeaturesMaskArray(0));
+    ph.put("srcLast", lastToken(srcLastStep, tsB));
     int[] labels = timeMajor(padded(m.getLabels(0).reshape(b, tt), b, ttB, DataType.INT32));
     double[] mask = padded(m.getLabelsMaskArray(0), b, ttB, DataType.DOUBLE).transpose()
         .dup('c').data().asDouble();
@@ -668,9 +692,11 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     }
     INDArray rows = Nd4j.zeros(config.dataType(), n, mask.length);
     int[] words = new int[n];
+    int[] rowIdx = new int[n];
     for (int r = 0, k = 0; r < mask.length; r++) {
       if (mask[r] != 0) {
         rows.putScalar(k, r, 1);
+        rowIdx[k] = r;
         words[k++] = labels[r];
       }
     }
@@ -697,7 +723,8 @@ public final class StateSeq2SeqModel implements Seq2Seq {
         tgtX.muli(tgtDrop);
       }
     }
-    return new Batch(b, tsB, ttB, ph, srcIdx, tgtIdx, srcX, tgtX, srcDrop, tgtDrop);
+    return new Batch(b, tsB, ttB, ph, srcIdx, tgtIdx, srcX, tgtX, srcDrop, tgtDrop, srcLastStep,
+        rowIdx, words);
   }
 
   /** An inverted dropout mask: 0 with the dropout rate, else 1 / (1 - rate); ones if not drop. */
@@ -709,13 +736,21 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     return Nd4j.rand(config.dataType(), shape).lt(keep).castTo(config.dataType()).divi(keep);
   }
 
-  /** [t, b, 1]: 1 at each row's last unmasked step of a right-padded mask [b, T]. */
-  private INDArray lastToken(INDArray mask, int t) {
-    int b = (int) mask.size(0);
-    INDArray last = Nd4j.zeros(config.dataType(), t, b, 1);
+  /** Each row's last unmasked step of a right-padded mask [b, T]. */
+  private static int[] lastSteps(INDArray mask) {
     double[] lengths = mask.sum(1).castTo(DataType.DOUBLE).toDoubleVector();
-    for (int i = 0; i < b; i++) {
-      last.putScalar(new long[] {(long) lengths[i] - 1, i, 0}, 1);
+    int[] out = new int[lengths.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (int) lengths[i] - 1;
+    }
+    return out;
+  }
+
+  /** [t, b, 1]: 1 at each row's last step. */
+  private INDArray lastToken(int[] lastSteps, int t) {
+    INDArray last = Nd4j.zeros(config.dataType(), t, lastSteps.length, 1);
+    for (int i = 0; i < lastSteps.length; i++) {
+      last.putScalar(new long[] {lastSteps[i], i, 0}, 1);
     }
     return last;
   }
@@ -751,7 +786,10 @@ public final class StateSeq2SeqModel implements Seq2Seq {
       words[k] = s.getKey();
       System.arraycopy(s.getValue(), 0, rows, k++ * e, e);
     }
-    INDArray out = Nd4j.zeros(config.dataType(), params.get(table).shape());
+    // One buffer per table, reused by every update (a fresh 8 MB table per update costs more
+    // than zeroing it): the gradients handed out are consumed before the next update.
+    INDArray out = embeddingGradients.computeIfAbsent(table,
+        t -> Nd4j.create(config.dataType(), params.get(table).shape())).assign(0);
     INDArray updates = Nd4j.createFromArray(rows).reshape(words.length, e)
         .castTo(config.dataType());
     Nd4j.exec(org.nd4j.linalg.api.ops.DynamicCustomOp.builder("scatter_upd")
@@ -767,32 +805,52 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     return sd;
   }
 
-  /** Loss and gradients of all parameters, embeddings included, on a batch. */
+  /**
+   * Loss and gradients of all parameters, embeddings included, on a batch: by {@link
+   * StateBackprop} (the default) or by the SameDiff training graph ({@link Engine#SAMEDIFF}).
+   */
   private OutAndGrad lossAndGradients(Batch batch) {
-    SameDiff sd = graphFor(batch);
-    List<String> wrt = new ArrayList<>(graphParams(true, true));
-    wrt.add("srcX");
-    wrt.add("tgtX");
-    OutAndGrad og = sd.calculateGradientsAndOutputs(batch.placeholders(), List.of("lossSum"),
-        wrt);
-    // The graph's loss is the batch's sum; the model's loss is the mean per sentence.
+    double lossSum;
+    Map<String, INDArray> raw;
+    INDArray srcXGrad;
+    INDArray tgtXGrad;
+    Map<String, INDArray> outputs = new LinkedHashMap<>();
+    if (engine == Engine.DIRECT) {
+      StateBackprop.Result r = new StateBackprop(config, params, snVectors, normalizedWeights())
+          .run(batch.srcX(), batch.tgtX(), batch.srcLastStep(), batch.rowIdx(), batch.words(),
+              batch.placeholders());
+      lossSum = r.lossSum();
+      raw = r.grads();
+      srcXGrad = r.srcXGrad();
+      tgtXGrad = r.tgtXGrad();
+    } else {
+      SameDiff sd = graphFor(batch);
+      List<String> wrt = new ArrayList<>(graphParams(true, true));
+      wrt.add("srcX");
+      wrt.add("tgtX");
+      OutAndGrad og = sd.calculateGradientsAndOutputs(batch.placeholders(), List.of("lossSum"),
+          wrt);
+      outputs.putAll(og.getOutputs());
+      lossSum = og.getOutputs().get("lossSum").getDouble(0);
+      raw = og.getGradients();
+      srcXGrad = raw.get("srcX");
+      tgtXGrad = raw.get("tgtX");
+    }
+    // The loss summed over the batch; the model's loss is the mean per sentence.
     double perSentence = 1.0 / batch.size();
     Map<String, INDArray> grads = new LinkedHashMap<>();
     for (String name : params.keySet()) {
       INDArray g;
       if (name.equals("srcEmbed")) {
-        g = embeddingGradient(name, batch.srcIdx(), dropped(og.getGradients().get("srcX"),
-            batch.srcDrop()));
+        g = embeddingGradient(name, batch.srcIdx(), dropped(srcXGrad, batch.srcDrop()));
       } else if (name.equals("tgtEmbed")) {
-        g = embeddingGradient(name, batch.tgtIdx(), dropped(og.getGradients().get("tgtX"),
-            batch.tgtDrop()));
+        g = embeddingGradient(name, batch.tgtIdx(), dropped(tgtXGrad, batch.tgtDrop()));
       } else {
-        g = og.getGradients().get(name);
+        g = raw.get(name);
       }
       grads.put(name, g.muli(perSentence));
     }
-    Map<String, INDArray> outputs = new LinkedHashMap<>(og.getOutputs());
-    outputs.put("loss", Nd4j.scalar(og.getOutputs().get("lossSum").getDouble(0) * perSentence));
+    outputs.put("loss", Nd4j.scalar(lossSum * perSentence));
     return new OutAndGrad(outputs, grads);
   }
 

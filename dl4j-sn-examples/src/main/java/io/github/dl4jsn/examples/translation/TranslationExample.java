@@ -180,6 +180,12 @@ public final class TranslationExample implements Runnable {
         + "training only; the paper used none (default: ${DEFAULT-VALUE}).")
     double dropout;
 
+    @Option(names = "--engine", description = "Architecture state: how updates compute their "
+        + "gradients, DIRECT (backpropagation through time with ND4J operations, about half the "
+        + "operations) or SAMEDIFF (the training graph of each length bucket); the same maths "
+        + "(default: ${DEFAULT-VALUE}).")
+    StateSeq2SeqModel.Engine engine = StateSeq2SeqModel.Engine.DIRECT;
+
     @Option(names = "--max-len", description = "Words kept per sentence (default: "
         + "${DEFAULT-VALUE}).")
     int maxLen = 40;
@@ -286,6 +292,13 @@ public final class TranslationExample implements Runnable {
         settings.put("seed", Long.toString(seed));
         settings.put("dropout", Double.toString(dropout));
         saved = new Saved(model, sv, tv, rare, settings);
+      }
+      if (model instanceof StateSeq2SeqModel state) {
+        state.engine(engine);
+        log.info("Gradients: {} engine", engine);
+      } else if (engine != StateSeq2SeqModel.Engine.DIRECT) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--engine " + engine
+            + " needs --architecture state, got a " + model.architecture() + " model");
       }
       boolean rev = Boolean.parseBoolean(saved.settings.get("reverse"));
       int len = Integer.parseInt(saved.settings.get("maxLen"));

@@ -1,0 +1,359 @@
+package io.github.dl4jsn.examples.translation;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.LogSoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The loss and gradients of one {@link StateSeq2SeqModel} batch, computed directly with ND4J
+ * operations instead of the SameDiff training graph: the forward pass runs each LSTM layer step by
+ * step and keeps its gates and states; backpropagation through time is written out by hand. The
+ * maths is the training graph's (the same cell, hand-over, dropout masks, SN with the stored
+ * vectors held constant, and loss summed over the real target words), and
+ * {@code StateBackpropTest} checks the two against each other in DOUBLE; what differs is the cost.
+ * The graph spends about 2,700 native operations per update (41% of them copies between
+ * operations) plus SameDiff's per-call set-up; here a cell step is one matrix product and five
+ * element-wise operations forward and one product and about ten element-wise operations backward,
+ * the gate derivatives of a whole layer are computed at once, and a layer's input, weight and bias
+ * gradients are one product each over all steps.
+ *
+ * <p>Cell (gate blocks i, f, g, o): {@code z = x W + h RW + b}; {@code i, f, o = sigmoid(.)},
+ * {@code g = tanh(.)}; {@code c' = f c + i g}; {@code h' = o tanh(c')}. Backward, with {@code dh}
+ * and {@code dc} the gradients reaching a step: {@code dz_o = dh tanh(c') o (1 - o)}, {@code dc
+ * += dh o (1 - tanh(c')^2)}, {@code dz_i = dc g i (1 - i)}, {@code dz_f = dc c f (1 - f)},
+ * {@code dz_g = dc i (1 - g^2)}; then {@code dc_prev = dc f} and {@code dh_prev = dz RW^T}. With
+ * SN, {@code W_SN = W / sigma}, {@code sigma = v^T W u} (u, v the model's vectors, constant), so
+ * {@code dL/dW = G / sigma - (sum(G * W) / sigma^2) v u^T} for {@code G = dL/dW_SN}.
+ */
+final class StateBackprop {
+
+  /** The batch's loss (summed over its real target words) and the gradients of that sum. */
+  record Result(double lossSum, Map<String, INDArray> grads, INDArray srcXGrad,
+      INDArray tgtXGrad) {}
+
+  private final int hidden;
+  private final int layers;
+  private final DataType type;
+  private final Map<String, INDArray> params;
+  private final Map<String, INDArray[]> snVectors;
+  private final List<String> normalized;
+  /** The weights as the cells use them (normalized where SN is on), for this batch. */
+  private final Map<String, INDArray> effective = new LinkedHashMap<>();
+  private final Map<String, Double> sigmas = new LinkedHashMap<>();
+
+  StateBackprop(StateSeq2SeqModel.Config config, Map<String, INDArray> params,
+      Map<String, INDArray[]> snVectors, List<String> normalized) {
+    this.hidden = config.hidden();
+    this.layers = config.layers();
+    this.type = config.dataType();
+    this.params = params;
+    this.snVectors = snVectors;
+    this.normalized = normalized;
+  }
+
+  /** One LSTM layer's forward pass over {@code steps} steps of {@code b} rows, time-major. */
+  private final class Layer {
+    final String name;
+    final int steps;
+    final int b;
+    /** Input [steps b, nIn]. */
+    final INDArray x;
+    /** Initial state [b, H], or null for zeros. */
+    final INDArray h0;
+    final INDArray c0;
+    /** Activated gates [steps b, 4H], blocks i, f, g, o. */
+    final INDArray gates;
+    final INDArray c;
+    final INDArray tanhC;
+    final INDArray h;
+
+    Layer(String name, INDArray x, int steps, int b, INDArray h0, INDArray c0) {
+      this.name = name;
+      this.x = x;
+      this.steps = steps;
+      this.b = b;
+      this.h0 = h0;
+      this.c0 = c0;
+      INDArray rw = effective.get(name + "RW");
+      gates = x.mmul(effective.get(name + "W")).addiRowVector(params.get(name + "b"));
+      c = Nd4j.create(type, (long) steps * b, hidden);
+      tanhC = Nd4j.create(type, (long) steps * b, hidden);
+      h = Nd4j.create(type, (long) steps * b, hidden);
+      INDArray tmp = Nd4j.create(type, b, hidden);
+      for (int t = 0; t < steps; t++) {
+        INDArray z = rows(gates, t);
+        INDArray hPrev = t == 0 ? h0 : rows(h, t - 1);
+        INDArray cPrev = t == 0 ? c0 : rows(c, t - 1);
+        if (hPrev != null) {
+          Nd4j.gemm(hPrev, rw, z, false, false, 1.0, 1.0);
+        }
+        INDArray ifBlocks = z.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2L * hidden));
+        Nd4j.exec(new Sigmoid(ifBlocks, ifBlocks));
+        INDArray g = block(z, 2);
+        Nd4j.exec(new Tanh(g, g));
+        INDArray o = block(z, 3);
+        Nd4j.exec(new Sigmoid(o, o));
+        INDArray ct = rows(c, t);
+        Nd4j.exec(new MulOp(block(z, 0), g, ct));
+        if (cPrev != null) {
+          Nd4j.exec(new MulOp(block(z, 1), cPrev, tmp));
+          ct.addi(tmp);
+        }
+        INDArray tc = rows(tanhC, t);
+        Nd4j.exec(new Tanh(ct, tc));
+        Nd4j.exec(new MulOp(o, tc, rows(h, t)));
+      }
+    }
+
+    /**
+     * Backpropagation through the layer: {@code dh} [steps b, H] the gradient reaching each
+     * output (overwritten), {@code dcExtra} one reaching each cell state directly, or null.
+     * Returns {dx [steps b, nIn], dh0, dc0} and adds the weight gradients to {@code grads}.
+     */
+    INDArray[] backward(INDArray dh, INDArray dcExtra, Map<String, INDArray> grads) {
+      long n = (long) steps * b;
+      // Per-row coefficients of the gate pre-activations, for all steps at once:
+      // k = [g i(1-i), c_prev f(1-f), i (1-g^2), tanh(c) o(1-o)], q = o (1 - tanh(c)^2).
+      INDArray k = Nd4j.create(type, n, 4L * hidden);
+      INDArray i = block(gates, 0);
+      INDArray f = block(gates, 1);
+      INDArray g = block(gates, 2);
+      INDArray o = block(gates, 3);
+      INDArray ki = block(k, 0);
+      Nd4j.exec(new MulOp(i.rsub(1.0), i, ki));
+      ki.muli(g);
+      INDArray kf = block(k, 1);
+      Nd4j.exec(new MulOp(f.rsub(1.0), f, kf));
+      // (Row ranges are taken before column blocks: in ND4J M2.1 a row range of a column block
+      // can have the wrong shape.)
+      if (steps > 1) {
+        block(later(k), 1).muli(earlier(c));
+      }
+      if (c0 == null) {
+        block(rows(k, 0), 1).assign(0);
+      } else {
+        block(rows(k, 0), 1).muli(c0);
+      }
+      INDArray kg = block(k, 2);
+      Nd4j.exec(new MulOp(g, g, kg));
+      kg.rsubi(1.0).muli(i);
+      INDArray ko = block(k, 3);
+      Nd4j.exec(new MulOp(o.rsub(1.0), o, ko));
+      ko.muli(tanhC);
+      INDArray q = tanhC.mul(tanhC).rsubi(1.0).muli(o);
+      INDArray rwT = effective.get(name + "RW").transpose();
+      INDArray dz = Nd4j.create(type, n, 4L * hidden);
+      INDArray dc = Nd4j.zeros(type, b, hidden);
+      INDArray tmp = Nd4j.create(type, b, hidden);
+      INDArray dhPrev = null;
+      for (int t = steps - 1; t >= 0; t--) {
+        INDArray dht = rows(dh, t);
+        if (dhPrev != null) {
+          dht.addi(dhPrev);
+        }
+        if (dcExtra != null) {
+          dc.addi(rows(dcExtra, t));
+        }
+        Nd4j.exec(new MulOp(dht, rows(q, t), tmp));
+        dc.addi(tmp);
+        INDArray dzt = rows(dz, t);
+        INDArray kt = rows(k, t);
+        for (int blk = 0; blk < 3; blk++) {
+          Nd4j.exec(new MulOp(dc, block(kt, blk), block(dzt, blk)));
+        }
+        Nd4j.exec(new MulOp(dht, block(kt, 3), block(dzt, 3)));
+        dc.muli(block(rows(gates, t), 1));
+        boolean hasPrev = t > 0 || h0 != null;
+        dhPrev = hasPrev ? dzt.mmul(rwT) : null;
+      }
+      grads.put(name + "W", x.transpose().mmul(dz));
+      // dRW = sum over t of h_{t-1}^T dz_t, h_{-1} = h0 (or zero).
+      INDArray dRw = Nd4j.zeros(type, hidden, 4L * hidden);
+      if (steps > 1) {
+        Nd4j.gemm(earlier(h), later(dz), dRw, true, false, 1.0, 0.0);
+      }
+      if (h0 != null) {
+        Nd4j.gemm(h0, rows(dz, 0), dRw, true, false, 1.0, 1.0);
+      }
+      grads.put(name + "RW", dRw);
+      grads.put(name + "b", dz.sum(0));
+      INDArray dx = dz.mmul(effective.get(name + "W").transpose());
+      return new INDArray[] {dx, dhPrev, c0 == null ? null : dc};
+    }
+
+    /** Rows of steps 0 .. steps - 2. */
+    private INDArray earlier(INDArray a) {
+      return a.get(NDArrayIndex.interval(0, (long) (steps - 1) * b), NDArrayIndex.all());
+    }
+
+    /** Rows of steps 1 .. steps - 1. */
+    private INDArray later(INDArray a) {
+      return a.get(NDArrayIndex.interval(b, (long) steps * b), NDArrayIndex.all());
+    }
+
+    private INDArray rows(INDArray a, int t) {
+      return a.get(NDArrayIndex.interval((long) t * b, (long) (t + 1) * b), NDArrayIndex.all());
+    }
+  }
+
+  /** Column block k (of width H) of a [rows, 4H] array. */
+  private INDArray block(INDArray a, int k) {
+    return a.get(NDArrayIndex.all(), NDArrayIndex.interval((long) k * hidden,
+        (long) (k + 1) * hidden));
+  }
+
+  /**
+   * The loss and gradients of a batch: {@code srcX} [ts, b, E] and {@code tgtX} [tt, b, E] the
+   * embedded words (dropout already applied), {@code srcLastStep[i]} sentence i's last real
+   * source step, {@code rowIdx} the time-major rows (t b + i) of the real target words and
+   * {@code words} those words, {@code masks} the dropout placeholders of the training graph
+   * (encDrop/decDrop per layer but the last, topDrop) or none.
+   */
+  Result run(INDArray srcX, INDArray tgtX, int[] srcLastStep, int[] rowIdx, int[] words,
+      Map<String, INDArray> masks) {
+    int ts = (int) srcX.size(0);
+    int tt = (int) tgtX.size(0);
+    int b = (int) srcX.size(1);
+    prepareWeights();
+    Map<String, INDArray> grads = new LinkedHashMap<>();
+    // Encoder.
+    Layer[] enc = new Layer[layers];
+    INDArray seq = srcX.reshape('c', (long) ts * b, srcX.size(2));
+    int[] lastRows = new int[b];
+    for (int i = 0; i < b; i++) {
+      lastRows[i] = srcLastStep[i] * b + i;
+    }
+    INDArray[] hEnc = new INDArray[layers];
+    INDArray[] cEnc = new INDArray[layers];
+    for (int l = 0; l < layers; l++) {
+      enc[l] = new Layer("enc" + l, seq, ts, b, null, null);
+      hEnc[l] = Nd4j.pullRows(enc[l].h, 1, lastRows);
+      cEnc[l] = Nd4j.pullRows(enc[l].c, 1, lastRows);
+      seq = mask(enc[l].h, masks.get("encDrop" + l));
+    }
+    // Decoder, each layer from its encoder layer's final state.
+    Layer[] dec = new Layer[layers];
+    seq = tgtX.reshape('c', (long) tt * b, tgtX.size(2));
+    for (int l = 0; l < layers; l++) {
+      dec[l] = new Layer("dec" + l, seq, tt, b, hEnc[l], cEnc[l]);
+      seq = l + 1 < layers ? mask(dec[l].h, masks.get("decDrop" + l)) : dec[l].h;
+    }
+    INDArray top = mask(seq, masks.get("topDrop"));
+    // Output layer and loss on the real target rows only.
+    INDArray sel = Nd4j.pullRows(top, 1, rowIdx);
+    INDArray outW = effective.get("outW");
+    INDArray logits = sel.mmul(outW).addiRowVector(params.get("outb"));
+    Nd4j.exec(new LogSoftMax(logits, logits));
+    double loss = 0;
+    for (int r = 0; r < words.length; r++) {
+      loss -= logits.getDouble(r, words[r]);
+    }
+    INDArray dLogits = Transforms.exp(logits, false);
+    for (int r = 0; r < words.length; r++) {
+      dLogits.putScalar(r, words[r], dLogits.getDouble(r, words[r]) - 1);
+    }
+    grads.put("outW", sel.transpose().mmul(dLogits));
+    grads.put("outb", dLogits.sum(0));
+    INDArray dTop = Nd4j.zeros(type, top.shape());
+    scatter(dTop, rowIdx, dLogits.mmul(outW.transpose()));
+    // Decoder backward, top layer first.
+    INDArray dh = mask(dTop, masks.get("topDrop"));
+    INDArray[] dh0 = new INDArray[layers];
+    INDArray[] dc0 = new INDArray[layers];
+    INDArray dTgt = null;
+    for (int l = layers - 1; l >= 0; l--) {
+      INDArray[] back = dec[l].backward(dh, null, grads);
+      dh0[l] = back[1];
+      dc0[l] = back[2];
+      if (l > 0) {
+        dh = mask(back[0], masks.get("decDrop" + (l - 1)));
+      } else {
+        dTgt = back[0];
+      }
+    }
+    // Encoder backward: the hand-over's gradients reach the last real step of each sentence.
+    INDArray dFromAbove = null;
+    INDArray dSrc = null;
+    for (int l = layers - 1; l >= 0; l--) {
+      INDArray dhEnc = dFromAbove == null ? Nd4j.zeros(type, (long) ts * b, hidden) : dFromAbove;
+      INDArray dcEnc = Nd4j.zeros(type, (long) ts * b, hidden);
+      scatterAdd(dhEnc, lastRows, dh0[l]);
+      scatter(dcEnc, lastRows, dc0[l]);
+      INDArray[] back = enc[l].backward(dhEnc, dcEnc, grads);
+      if (l > 0) {
+        dFromAbove = mask(back[0], masks.get("encDrop" + (l - 1)));
+      } else {
+        dSrc = back[0];
+      }
+    }
+    chainSn(grads);
+    return new Result(loss, grads, dSrc.reshape('c', srcX.shape()),
+        dTgt.reshape('c', tgtX.shape()));
+  }
+
+  /** The weights as used in the cells: W / sigma for the normalized ones, else the raw arrays. */
+  private void prepareWeights() {
+    effective.clear();
+    sigmas.clear();
+    for (Map.Entry<String, INDArray> e : params.entrySet()) {
+      String name = e.getKey();
+      INDArray w = e.getValue();
+      if (normalized.contains(name)) {
+        INDArray[] uv = snVectors.get(name);
+        double sigma = sigma(w, uv[0], uv[1]);
+        sigmas.put(name, sigma);
+        effective.put(name, w.div(sigma));
+      } else {
+        effective.put(name, w);
+      }
+    }
+  }
+
+  /** sigma = v^T W u for a dense weight W [nIn, nOut], u [nOut], v [nIn] (M = W^T). */
+  static double sigma(INDArray w, INDArray u, INDArray v) {
+    return v.reshape(1, w.size(0)).castTo(w.dataType()).mmul(w)
+        .mmul(u.reshape(w.size(1), 1).castTo(w.dataType())).getDouble(0);
+  }
+
+  /** Turns the gradients of the normalized weights into those of the raw weights. */
+  private void chainSn(Map<String, INDArray> grads) {
+    for (Map.Entry<String, Double> e : sigmas.entrySet()) {
+      String name = e.getKey();
+      double sigma = e.getValue();
+      INDArray w = params.get(name);
+      INDArray g = grads.get(name);
+      INDArray[] uv = snVectors.get(name);
+      double inner = g.mul(w).sumNumber().doubleValue();
+      INDArray outer = uv[1].reshape(w.size(0), 1).castTo(type)
+          .mmul(uv[0].reshape(1, w.size(1)).castTo(type));
+      grads.put(name, g.div(sigma).subi(outer.muli(inner / (sigma * sigma))));
+    }
+  }
+
+  /** {@code a * mask} (a new array), or {@code a} itself without a mask. */
+  private static INDArray mask(INDArray a, INDArray mask) {
+    return mask == null ? a : a.mul(mask.reshape('c', a.shape()));
+  }
+
+  /** Writes {@code updates}' rows into rows {@code idx} (distinct) of {@code target}. */
+  private static void scatter(INDArray target, int[] idx, INDArray updates) {
+    Nd4j.exec(DynamicCustomOp.builder("scatter_upd")
+        .addInputs(target, Nd4j.createFromArray(idx), updates).addOutputs(target).build());
+  }
+
+  /** Adds {@code updates}' rows to rows {@code idx} (distinct) of {@code target}. */
+  private static void scatterAdd(INDArray target, int[] idx, INDArray updates) {
+    Nd4j.exec(DynamicCustomOp.builder("scatter_add")
+        .addInputs(target, Nd4j.createFromArray(idx), updates).addOutputs(target).build());
+  }
+}
