@@ -4,6 +4,7 @@
 # Adam 1e-3, global clipping at 5, no SN, one thread each), one after the other. Run it on an
 # otherwise idle machine: the two runs are compared, so anything beside them skews the ratio.
 # Needs the prepared DDTP splits (scripts/fetch-ddtp.sh) and `mvn install -DskipTests`.
+# ENGINE (default DIRECT) picks how DL4J computes its gradients (TranslationExample train --engine).
 # Usage: scripts/translation-step-bench.sh [OUT]   (default out/translation-step)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ bash scripts/run-example.sh io.github.dl4jsn.examples.translation.TranslationExa
   --data data/ddtp --out "$out/dl4j" --architecture state --layers 2 --hidden 256 \
   --embedding 256 --src-vocab 8000 --tgt-vocab 8000 --optimizer adam --lr 0.001 \
   --batch-size 64 --valid-sentences 962 --epochs 1 --log-every 10 --seed 1 \
-  > "$out/dl4j.log" 2>&1 &
+  --engine "${ENGINE:-DIRECT}" > "$out/dl4j.log" 2>&1 &
 java_pid=$!
 until grep -q "batch 200/" "$out/dl4j.log" 2>/dev/null; do
   kill -0 "$java_pid" 2>/dev/null || { echo "DL4J run ended early: see $out/dl4j.log" >&2; exit 1; }

@@ -93,6 +93,15 @@ class StateBackpropTest {
   }
 
   @Test
+  void logSoftmaxFallbackHoldsWhereTheFloatSoftmaxUnderflows() {
+    INDArray row = Nd4j.createFromArray(0f, -200f, 1f);
+    assertThat(Transforms.softmax(row.reshape(1, 3)).getDouble(0, 1)).isZero();
+    double lse = Math.log(1 + Math.exp(-200) + Math.exp(1));
+    assertThat(StateBackprop.logSoftmax(row, 1)).isCloseTo(-200 - lse, within(1e-9));
+    assertThat(StateBackprop.logSoftmax(row, 2)).isCloseTo(1 - lse, within(1e-12));
+  }
+
+  @Test
   void engineIsRequired() {
     StateSeq2SeqModel m = model(false, 1, 0.0, DataType.DOUBLE);
     assertThatNullPointerException().isThrownBy(() -> m.engine(null)).withMessage("engine");
