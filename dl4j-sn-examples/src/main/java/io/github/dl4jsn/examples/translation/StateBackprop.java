@@ -21,7 +21,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * vectors held constant, and loss summed over the real target words), and
  * {@code StateBackpropTest} checks the two against each other in DOUBLE; what differs is the cost.
  * The graph spends about 2,700 native operations per update (41% of them copies between
- * operations) plus SameDiff's per-call set-up; here a cell step is one matrix product and five
+ * operations) plus SameDiff's per-call set-up; here a cell step is one matrix product and eight
  * element-wise operations forward and one product and about ten element-wise operations backward,
  * the gate derivatives of a whole layer are computed at once, and a layer's input, weight and bias
  * gradients are one product each over all steps.
