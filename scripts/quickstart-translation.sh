@@ -15,8 +15,8 @@ bash scripts/setup-toolchain.sh
 bash scripts/fetch-ddtp.sh
 mvn -B -q install -DskipTests
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-# The SameDiff training JVM's native memory follows its heap's garbage collections: a smaller
-# heap keeps it near 10 GB for the paper's model (docs/translation.md, "Shapes").
+# The JVM's native memory follows its heap's garbage collections (SameDiff's decoding graphs, and
+# training with --engine SAMEDIFF): a smaller heap keeps it bounded (docs/translation.md, "Shapes").
 memory="-Xmx4g -Dorg.bytedeco.javacpp.maxbytes=6G -Dorg.bytedeco.javacpp.maxphysicalbytes=12G"
 export JAVA_OPTS="${JAVA_OPTS:-$memory}"
 M=io.github.dl4jsn.examples.translation.TranslationExample

@@ -110,7 +110,7 @@ public final class TranslationExample implements Runnable {
     boolean resume;
 
     @Option(names = "--architecture", description = "state (the paper's: decoder LSTMs start "
-        + "from the encoder's final states; SameDiff) or output (the encoder's last output fed "
+        + "from the encoder's final states; see --engine) or output (the encoder's last output fed "
         + "to every decoder step; DL4J graph) (default: ${DEFAULT-VALUE}).")
     Architecture architecture = Architecture.state;
 
