@@ -1,7 +1,8 @@
 package io.github.dl4jsn.examples.translation;
 
+import io.github.dl4jsn.math.SpectralNormCore;
+import io.github.dl4jsn.math.WeightLayout;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,7 +33,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * += dh o (1 - tanh(c')^2)}, {@code dz_i = dc g i (1 - i)}, {@code dz_f = dc c f (1 - f)},
  * {@code dz_g = dc i (1 - g^2)}; then {@code dc_prev = dc f} and {@code dh_prev = dz RW^T}. With
  * SN, {@code W_SN = W / sigma}, {@code sigma = v^T W u} (u, v the model's vectors, constant), so
- * {@code dL/dW = G / sigma - (sum(G * W) / sigma^2) v u^T} for {@code G = dL/dW_SN}.
+ * {@code dL/dW = G / sigma - (sum(G * W) / sigma^2) v u^T} for {@code G = dL/dW_SN}: both by the
+ * core's {@link SpectralNormCore} ({@code normalize}, {@code correctGradient}).
  */
 final class StateBackprop {
 
@@ -44,20 +46,36 @@ final class StateBackprop {
   private final int layers;
   private final DataType type;
   private final Map<String, INDArray> params;
-  private final Map<String, INDArray[]> snVectors;
-  private final List<String> normalized;
+  /** The SN cores of the normalized weights, bound to the model's vectors. */
+  private final Map<String, SpectralNormCore> cores;
   /** The weights as the cells use them (normalized where SN is on), for this batch. */
   private final Map<String, INDArray> effective = new LinkedHashMap<>();
-  private final Map<String, Double> sigmas = new LinkedHashMap<>();
 
+  /**
+   * @param params the model's parameters by name
+   * @param cores the core's SN state of every normalized weight, by name, bound to the model's
+   *     u and v (see {@link #snCore})
+   */
   StateBackprop(StateSeq2SeqModel.Config config, Map<String, INDArray> params,
-      Map<String, INDArray[]> snVectors, List<String> normalized) {
+      Map<String, SpectralNormCore> cores) {
     this.hidden = config.hidden();
     this.layers = config.layers();
     this.type = config.dataType();
     this.params = params;
-    this.snVectors = snVectors;
-    this.normalized = normalized;
+    this.cores = cores;
+  }
+
+  /**
+   * The core's SN state for a dense weight W [nIn, nOut] (M = W<sup>T</sup>, as {@code
+   * SDSpectralNorm}'s default layout), bound to its vectors u [nOut] and v [nIn]: {@code
+   * normalize} gives {@code W / sigma} with {@code sigma = u^T M v} and {@code correctGradient}
+   * the chain rule through it, u and v held constant.
+   */
+  static SpectralNormCore snCore(INDArray weight, INDArray u, INDArray v) {
+    SpectralNormCore core = SpectralNormCore.create(WeightLayout.DENSE, weight.shape(), 'c',
+        weight.dataType(), 1e-12, 1.0, false);
+    core.bind(u, v);
+    return core;
   }
 
   /** One LSTM layer's forward pass over {@code steps} steps of {@code b} rows, time-major. */
@@ -301,24 +319,6 @@ final class StateBackprop {
         dTgt.reshape('c', tgtX.shape()));
   }
 
-  /** The weights as used in the cells: W / sigma for the normalized ones, else the raw arrays. */
-  private void prepareWeights() {
-    effective.clear();
-    sigmas.clear();
-    for (Map.Entry<String, INDArray> e : params.entrySet()) {
-      String name = e.getKey();
-      INDArray w = e.getValue();
-      if (normalized.contains(name)) {
-        INDArray[] uv = snVectors.get(name);
-        double sigma = sigma(w, uv[0], uv[1]);
-        sigmas.put(name, sigma);
-        effective.put(name, w.div(sigma));
-      } else {
-        effective.put(name, w);
-      }
-    }
-  }
-
   /** The sums of a matrix's columns as a vector: one matrix product, faster than sum(0). */
   private static INDArray columnSums(INDArray a) {
     return Nd4j.ones(a.dataType(), 1, a.size(0)).mmul(a).reshape(a.size(1));
@@ -338,24 +338,19 @@ final class StateBackprop {
     return v[k] - max - Math.log(sum);
   }
 
-  /** sigma = v^T W u for a dense weight W [nIn, nOut], u [nOut], v [nIn] (M = W^T). */
-  static double sigma(INDArray w, INDArray u, INDArray v) {
-    return v.reshape(1, w.size(0)).castTo(w.dataType()).mmul(w)
-        .mmul(u.reshape(w.size(1), 1).castTo(w.dataType())).getDouble(0);
+  /** The weights as used in the cells: W / sigma for the normalized ones, else the raw arrays. */
+  private void prepareWeights() {
+    effective.clear();
+    for (Map.Entry<String, INDArray> e : params.entrySet()) {
+      SpectralNormCore core = cores.get(e.getKey());
+      effective.put(e.getKey(), core == null ? e.getValue() : core.normalize(e.getValue(), false));
+    }
   }
 
-  /** Turns the gradients of the normalized weights into those of the raw weights. */
+  /** Turns the gradients of the normalized weights into those of the raw weights, in place. */
   private void chainSn(Map<String, INDArray> grads) {
-    for (Map.Entry<String, Double> e : sigmas.entrySet()) {
-      String name = e.getKey();
-      double sigma = e.getValue();
-      INDArray w = params.get(name);
-      INDArray g = grads.get(name);
-      INDArray[] uv = snVectors.get(name);
-      double inner = g.mul(w).sumNumber().doubleValue();
-      INDArray outer = uv[1].reshape(w.size(0), 1).castTo(type)
-          .mmul(uv[0].reshape(1, w.size(1)).castTo(type));
-      grads.put(name, g.div(sigma).subi(outer.muli(inner / (sigma * sigma))));
+    for (Map.Entry<String, SpectralNormCore> e : cores.entrySet()) {
+      e.getValue().correctGradient(grads.get(e.getKey()));
     }
   }
 

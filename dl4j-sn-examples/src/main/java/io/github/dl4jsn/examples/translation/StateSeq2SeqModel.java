@@ -1,6 +1,7 @@
 package io.github.dl4jsn.examples.translation;
 
 import io.github.dl4jsn.inspect.SingularValues;
+import io.github.dl4jsn.math.SpectralNormCore;
 import io.github.dl4jsn.samediff.SDSpectralNorm;
 import io.github.dl4jsn.samediff.SDSpectralNormListener;
 import java.io.BufferedInputStream;
@@ -236,6 +237,7 @@ public final class StateSeq2SeqModel implements Seq2Seq {
   private long iteration;
   private int epoch;
   private Engine engine = Engine.DIRECT;
+  private Map<String, SpectralNormCore> snCores;
 
   /** How a training update computes its gradients; both give the same maths. */
   public enum Engine {
@@ -254,6 +256,20 @@ public final class StateSeq2SeqModel implements Seq2Seq {
   /** How updates compute their gradients. */
   public Engine engine() {
     return engine;
+  }
+
+  /** The direct engine's SN state of every normalized weight, bound to the model's vectors. */
+  private Map<String, SpectralNormCore> snCores() {
+    if (snCores == null) {
+      snCores = new LinkedHashMap<>();
+      try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        for (String name : normalizedWeights()) {
+          INDArray[] uv = snVectors.get(name);
+          snCores.put(name, StateBackprop.snCore(params.get(name), uv[0], uv[1]));
+        }
+      }
+    }
+    return snCores;
   }
 
   /** A new model, initialized from {@code config.seed()}. */
@@ -836,7 +852,7 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     INDArray tgtXGrad;
     Map<String, INDArray> outputs = new LinkedHashMap<>();
     if (engine == Engine.DIRECT) {
-      StateBackprop.Result r = new StateBackprop(config, params, snVectors, normalizedWeights())
+      StateBackprop.Result r = new StateBackprop(config, params, snCores())
           .run(batch.srcX(), batch.tgtX(), batch.srcLastStep(), batch.rowIdx(), batch.words(),
               batch.placeholders());
       lossSum = r.lossSum();
