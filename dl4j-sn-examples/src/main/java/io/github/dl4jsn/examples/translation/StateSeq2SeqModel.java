@@ -95,8 +95,11 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  * forward pass, with the core's {@link SDSpectralNormListener}; inference uses the stored
  * vectors. Embeddings and biases are not normalized. Miyato et al. 2018, arXiv:1802.05957.
  *
- * <p><b>Training</b> is this class's own loop over SameDiff gradients ({@code
- * calculateGradients}), because SameDiff's {@code fit} has no gradient clipping: the gradients of
+ * <p><b>Training</b> is this class's own loop, because SameDiff's {@code fit} has no gradient
+ * clipping. The gradients come from {@link StateBackprop} (engine {@code DIRECT}, the default:
+ * backpropagation through time with ND4J operations, each update in one reused workspace) or from
+ * the training graph ({@code SAMEDIFF}, {@code calculateGradients}); the two agree to 1e-10 in
+ * DOUBLE, and decoding uses the SameDiff graphs either way. The gradients of
  * all parameters are rescaled together when their global L2 norm exceeds {@code clip} (the
  * paper's rule), then the updater (Adam, or SGD with the paper's halving schedule) is applied per
  * parameter with ND4J's own updater implementations. Weights start uniform in [-0.08, 0.08],
