@@ -60,7 +60,7 @@ public final class GanSettingsFigure implements Callable<Integer> {
       JsonNode a = twin ? j.get("args") : j;
       JsonNode m = j.get("metrics");
       String dataset = a.get("dataset").asText();
-      boolean image = m.has("confident_fraction");
+      boolean image = isImage(dataset);
       return new Run(twin ? "PyTorch twin" : "DL4J", dataset, a.get("setting").asText(),
           (twin ? a.get("sn") : j.get("spectral_normalization")).asBoolean(),
           a.get("seed").asLong(), a.get("steps").asInt(),
@@ -70,6 +70,11 @@ public final class GanSettingsFigure implements Callable<Integer> {
     }
 
     boolean image() {
+      return isImage(dataset);
+    }
+
+    /** Whether a data set is an image set (else a 2-D mixture, ring or grid). */
+    static boolean isImage(String dataset) {
       return !dataset.equals("ring") && !dataset.equals("grid");
     }
 

@@ -360,7 +360,7 @@ final class StateBackprop {
   }
 
   /** Writes {@code updates}' rows into rows {@code idx} (distinct) of {@code target}. */
-  private static void scatter(INDArray target, int[] idx, INDArray updates) {
+  static void scatter(INDArray target, int[] idx, INDArray updates) {
     Nd4j.exec(DynamicCustomOp.builder("scatter_upd")
         .addInputs(target, Nd4j.createFromArray(idx), updates).addOutputs(target).build());
   }

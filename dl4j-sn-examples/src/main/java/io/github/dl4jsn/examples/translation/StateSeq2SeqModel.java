@@ -831,8 +831,7 @@ public final class StateSeq2SeqModel implements Seq2Seq {
     out.assign(0);
     INDArray updates = Nd4j.createFromArray(rows).reshape(words.length, e)
         .castTo(config.dataType());
-    Nd4j.exec(org.nd4j.linalg.api.ops.DynamicCustomOp.builder("scatter_upd")
-        .addInputs(out, Nd4j.createFromArray(words), updates).addOutputs(out).build());
+    StateBackprop.scatter(out, words, updates);
     return out;
   }
 
