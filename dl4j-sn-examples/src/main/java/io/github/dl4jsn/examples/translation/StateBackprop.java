@@ -208,6 +208,25 @@ final class StateBackprop {
       return new INDArray[] {dx, dhPrev, c0 == null ? null : dc};
     }
 
+    /** Adds the gate pre-activations' parts and cell states of rows {@code real} to {@code s}. */
+    void addStatistics(int[] real, GateStatistics s) {
+      INDArray in = x.mmul(effective.get(name + "W"));
+      INDArray rec = Nd4j.zeros(type, (long) steps * b, 4L * hidden);
+      INDArray rw = effective.get(name + "RW");
+      if (steps > 1) {
+        Nd4j.gemm(earlier(h), rw, later(rec), false, false, 1.0, 0.0);
+      }
+      if (h0 != null) {
+        Nd4j.gemm(h0, rw, rows(rec, 0), false, false, 1.0, 0.0);
+      }
+      s.add(values(in, real), values(rec, real), params.get(name + "b").toDoubleVector(),
+          values(c, real), real.length);
+    }
+
+    private static double[] values(INDArray a, int[] rowIdx) {
+      return Nd4j.pullRows(a, 1, rowIdx).castTo(DataType.DOUBLE).dup('c').data().asDouble();
+    }
+
     /** Rows of steps 0 .. steps - 2. */
     private INDArray earlier(INDArray a) {
       return a.get(NDArrayIndex.interval(0, (long) (steps - 1) * b), NDArrayIndex.all());
@@ -239,33 +258,14 @@ final class StateBackprop {
   Result run(INDArray srcX, INDArray tgtX, int[] srcLastStep, int[] rowIdx, int[] words,
       Map<String, INDArray> masks) {
     int ts = (int) srcX.size(0);
-    int tt = (int) tgtX.size(0);
     int b = (int) srcX.size(1);
     prepareWeights();
     Map<String, INDArray> grads = new LinkedHashMap<>();
-    // Encoder.
-    Layer[] enc = new Layer[layers];
-    INDArray seq = srcX.reshape('c', (long) ts * b, srcX.size(2));
-    int[] lastRows = new int[b];
-    for (int i = 0; i < b; i++) {
-      lastRows[i] = srcLastStep[i] * b + i;
-    }
-    INDArray[] hEnc = new INDArray[layers];
-    INDArray[] cEnc = new INDArray[layers];
-    for (int l = 0; l < layers; l++) {
-      enc[l] = new Layer("enc" + l, seq, ts, b, null, null);
-      hEnc[l] = Nd4j.pullRows(enc[l].h, 1, lastRows);
-      cEnc[l] = Nd4j.pullRows(enc[l].c, 1, lastRows);
-      seq = mask(enc[l].h, masks.get("encDrop" + l));
-    }
-    // Decoder, each layer from its encoder layer's final state.
-    Layer[] dec = new Layer[layers];
-    seq = tgtX.reshape('c', (long) tt * b, tgtX.size(2));
-    for (int l = 0; l < layers; l++) {
-      dec[l] = new Layer("dec" + l, seq, tt, b, hEnc[l], cEnc[l]);
-      seq = l + 1 < layers ? mask(dec[l].h, masks.get("decDrop" + l)) : dec[l].h;
-    }
-    INDArray top = mask(seq, masks.get("topDrop"));
+    Forward fw = forward(srcX, tgtX, srcLastStep, masks);
+    Layer[] enc = fw.enc();
+    Layer[] dec = fw.dec();
+    int[] lastRows = fw.lastRows();
+    INDArray top = mask(dec[layers - 1].h, masks.get("topDrop"));
     // Output layer and loss on the real target rows only.
     INDArray sel = Nd4j.pullRows(top, 1, rowIdx);
     INDArray outW = effective.get("outW");
@@ -317,6 +317,69 @@ final class StateBackprop {
     chainSn(grads);
     return new Result(loss, grads, dSrc.reshape('c', srcX.shape()),
         dTgt.reshape('c', tgtX.shape()));
+  }
+
+  /** The LSTM layers after a forward pass, and the rows (t b + i) of each source's last step. */
+  private record Forward(Layer[] enc, Layer[] dec, int[] lastRows) {}
+
+  /**
+   * The forward pass through the LSTMs (weights prepared): the encoder over the source, then the
+   * decoder, each layer from its encoder layer's final state; dropout from {@code masks}.
+   */
+  private Forward forward(INDArray srcX, INDArray tgtX, int[] srcLastStep,
+      Map<String, INDArray> masks) {
+    int ts = (int) srcX.size(0);
+    int tt = (int) tgtX.size(0);
+    int b = (int) srcX.size(1);
+    Layer[] enc = new Layer[layers];
+    INDArray seq = srcX.reshape('c', (long) ts * b, srcX.size(2));
+    int[] lastRows = new int[b];
+    for (int i = 0; i < b; i++) {
+      lastRows[i] = srcLastStep[i] * b + i;
+    }
+    INDArray[] hEnc = new INDArray[layers];
+    INDArray[] cEnc = new INDArray[layers];
+    for (int l = 0; l < layers; l++) {
+      enc[l] = new Layer("enc" + l, seq, ts, b, null, null);
+      hEnc[l] = Nd4j.pullRows(enc[l].h, 1, lastRows);
+      cEnc[l] = Nd4j.pullRows(enc[l].c, 1, lastRows);
+      seq = mask(enc[l].h, masks.get("encDrop" + l));
+    }
+    Layer[] dec = new Layer[layers];
+    seq = tgtX.reshape('c', (long) tt * b, tgtX.size(2));
+    for (int l = 0; l < layers; l++) {
+      dec[l] = new Layer("dec" + l, seq, tt, b, hEnc[l], cEnc[l]);
+      seq = l + 1 < layers ? mask(dec[l].h, masks.get("decDrop" + l)) : dec[l].h;
+    }
+    return new Forward(enc, dec, lastRows);
+  }
+
+  /**
+   * Adds the gate statistics of a batch to {@code stats} (by layer: enc0, ..., dec0, ...): the
+   * forward pass of {@link #run} without dropout, over the real steps only, each source's steps
+   * up to its last word and the target rows {@code rowIdx}.
+   */
+  void gateStatistics(INDArray srcX, INDArray tgtX, int[] srcLastStep, int[] rowIdx,
+      Map<String, GateStatistics> stats) {
+    int b = (int) srcX.size(1);
+    prepareWeights();
+    Forward fw = forward(srcX, tgtX, srcLastStep, Map.of());
+    int realSource = 0;
+    for (int last : srcLastStep) {
+      realSource += last + 1;
+    }
+    int[] srcRows = new int[realSource];
+    for (int i = 0, k = 0; i < b; i++) {
+      for (int t = 0; t <= srcLastStep[i]; t++) {
+        srcRows[k++] = t * b + i;
+      }
+    }
+    for (Layer layer : fw.enc()) {
+      layer.addStatistics(srcRows, stats.computeIfAbsent(layer.name, k -> new GateStatistics()));
+    }
+    for (Layer layer : fw.dec()) {
+      layer.addStatistics(rowIdx, stats.computeIfAbsent(layer.name, k -> new GateStatistics()));
+    }
   }
 
   /** The sums of a matrix's columns as a vector: one matrix product, faster than sum(0). */

@@ -996,6 +996,16 @@ public final class StateSeq2SeqModel implements Seq2Seq {
         / batch.size();
   }
 
+  /**
+   * Adds the gate statistics of a minibatch's LSTMs (teacher-forced, no dropout; see {@link
+   * GateStatistics}) to {@code stats}, by layer name (enc0, ..., dec0, ...).
+   */
+  void gateStatistics(MultiDataSet m, Map<String, GateStatistics> stats) {
+    Batch batch = batch(m, false);
+    new StateBackprop(config, params, snCores()).gateStatistics(batch.srcX(), batch.tgtX(),
+        batch.srcLastStep(), batch.rowIdx(), stats);
+  }
+
   /** The gradients of the loss of a minibatch by parameter name (for tests; no update). */
   Map<String, INDArray> gradients(MultiDataSet m) {
     return gradients(m, false);

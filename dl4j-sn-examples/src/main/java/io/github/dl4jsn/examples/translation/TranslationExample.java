@@ -46,6 +46,7 @@ import picocli.CommandLine.Spec;
         TranslationExample.Prepare.class,
         TranslationExample.Train.class,
         TranslationExample.Eval.class,
+        TranslationExample.Gates.class,
         TranslationExample.Translate.class})
 public final class TranslationExample implements Runnable {
 
@@ -583,6 +584,90 @@ public final class TranslationExample implements Runnable {
           + "written to {}", dict.size(), words.stream().filter(x -> !saved.srcVocab.contains(x))
           .count(), file);
       return dict;
+    }
+  }
+
+  /** Gate statistics of a state model's LSTMs on a split. */
+  @Command(name = "gates", mixinStandardHelpOptions = true,
+      description = "How far the LSTMs' gates are switched on a split (teacher-forced, no "
+          + "dropout): per layer and gate the pre-activations' root mean square, the mean "
+          + "activation and the shares beyond +-3; the parts x W, h RW and b; the cell states.")
+  static final class Gates implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", description = "DDTP folder (default: ${DEFAULT-VALUE}).")
+    Path data = Path.of("data/ddtp");
+
+    @Option(names = "--model", description = "A state-architecture model file (default: "
+        + "${DEFAULT-VALUE}).")
+    File model = new File("out/translation/model.zip");
+
+    @Option(names = "--split", description = "test or valid (default: ${DEFAULT-VALUE}).")
+    String split = "valid";
+
+    @Option(names = "--limit", description = "The first N sentences only; 0: all (default: "
+        + "${DEFAULT-VALUE}).")
+    int limit = 0;
+
+    @Option(names = "--out", description = "Results JSON (default: MODEL folder/"
+        + "gates-SPLIT.json).")
+    File outFile;
+
+    @Override
+    public Integer call() throws IOException {
+      if (!split.equals("test") && !split.equals("valid")) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--split must be test or valid, got '" + split + "'");
+      }
+      if (limit < 0) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--limit must be >= 0, got " + limit);
+      }
+      Saved saved = Saved.load(model);
+      if (!(saved.model instanceof StateSeq2SeqModel state)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "gates needs a model of "
+            + "the state architecture; " + model + " is a " + saved.model.architecture()
+            + " model");
+      }
+      List<ParallelCorpus.Pair> pairs = TranslationData.read(data, split);
+      if (limit > 0) {
+        pairs = pairs.subList(0, Math.min(limit, pairs.size()));
+      }
+      boolean rev = Boolean.parseBoolean(saved.settings.get("reverse"));
+      int len = Integer.parseInt(saved.settings.get("maxLen"));
+      List<Example> ex = new ArrayList<>();
+      for (ParallelCorpus.Pair p : pairs) {
+        ex.add(Example.of(Tokenizer.tokenize(p.source()), Tokenizer.tokenize(p.target()),
+            saved.srcVocab, saved.tgtVocab, rev, len));
+      }
+      Map<String, GateStatistics> stats = new java.util.TreeMap<>();
+      int batchSize = 64;
+      for (int i = 0; i < ex.size(); i += batchSize) {
+        state.gateStatistics(Example.toMultiDataSet(ex.subList(i, Math.min(ex.size(),
+            i + batchSize))), stats);
+      }
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("model", model.getPath());
+      result.put("split", split);
+      result.put("sentences", pairs.size());
+      result.put("settings", saved.settings);
+      result.put("saturatedBeyond", GateStatistics.SATURATED);
+      Map<String, Object> layers = new LinkedHashMap<>();
+      stats.forEach((name, s) -> layers.put(name, s.toMap()));
+      result.put("layers", layers);
+      System.out.printf("%-6s %8s %9s %9s %9s %9s%n", "layer", "switched", "switched f",
+          "rms z i", "rms z f", "rms z g");
+      stats.forEach((name, s) -> System.out.printf("%-6s %7.1f%% %9.1f%% %9.2f %9.2f %9.2f%n",
+          name, 100 * s.saturated(), 100 * s.saturated(1), s.rms(0), s.rms(1), s.rms(2)));
+      File json = outFile != null ? outFile
+          : new File(model.getAbsoluteFile().getParentFile(), "gates-" + split + ".json");
+      File folder = json.getAbsoluteFile().getParentFile();
+      if (!folder.isDirectory() && !folder.mkdirs()) {
+        throw new IOException("Cannot create the output folder " + folder);
+      }
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, result);
+      log.info("Wrote {}", json);
+      return 0;
     }
   }
 
