@@ -908,6 +908,117 @@ def cmd_eval(a):
     return 0
 
 
+SATURATED = 3.0
+
+
+def gate_statistics(model, examples, batch_size=64, top_outputs=None):
+    """Per LSTM layer (enc0.., dec0..) of the twin's model, over the real steps of the examples
+    (teacher-forced, no dropout): each gate's pre-activation z = x W + h RW + b, its root mean
+    square, mean activation and shares beyond +-SATURATED; z's parts and the cell states' rms
+    (Java: GateStatistics). The weights as the forward pass uses them (SN-normalized where on).
+    top_outputs, a list: gets the top decoder layer's outputs [B, Tt, H] of each batch."""
+    torch = _torch()
+    model.eval()
+    h_size = model.encoder.hidden_size
+    acc = collections.defaultdict(lambda: collections.defaultdict(float))
+
+    def run(lstm, name, x, lengths, state):
+        """x [B, T, in]; real steps t < lengths[i]; returns outputs and each row's final (h, c)
+        at its last real step, per layer."""
+        b, steps = x.shape[0], x.shape[1]
+        real = (torch.arange(steps)[None, :] < lengths[:, None])  # [B, T]
+        finals = []
+        for k in range(lstm.num_layers):
+            w = getattr(lstm, f"weight_ih_l{k}").double()
+            rw = getattr(lstm, f"weight_hh_l{k}").double()
+            bias = (getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")).double()
+            h, c = ((torch.zeros(b, h_size, dtype=torch.double),) * 2 if state is None
+                    else (state[0][k].double(), state[1][k].double()))
+            hs, h_last, c_last = [], h.clone(), c.clone()
+            a = acc[f"{name}{k}"]
+            for t in range(steps):
+                xin, rec = x[:, t] @ w.T, h @ rw.T
+                z = xin + rec + bias
+                m = real[:, t]
+                zr = z[m]
+                for g, gate in enumerate("ifgo"):
+                    zg = zr[:, g * h_size:(g + 1) * h_size]
+                    a[f"sq_{gate}"] += float((zg ** 2).sum())
+                    act = torch.tanh(zg) if gate == "g" else torch.sigmoid(zg)
+                    a[f"act_{gate}"] += float(act.sum())
+                    a[f"high_{gate}"] += float((zg > SATURATED).sum())
+                    a[f"low_{gate}"] += float((zg < -SATURATED).sum())
+                a["in"] += float((xin[m] ** 2).sum())
+                a["rec"] += float((rec[m] ** 2).sum())
+                a["bias"] += float((bias ** 2).sum()) * int(m.sum())
+                i, f, g, o = z.chunk(4, dim=1)
+                c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                h = torch.sigmoid(o) * torch.tanh(c)
+                a["cell"] += float((c[m] ** 2).sum())
+                a["steps"] += int(m.sum())
+                last = (lengths - 1 == t)
+                h_last[last], c_last[last] = h[last], c[last]
+                hs.append(h)
+            x = torch.stack(hs, dim=1)
+            finals.append((h_last, c_last))
+        return (torch.stack([f[0] for f in finals]), torch.stack([f[1] for f in finals])), x
+
+    with torch.no_grad():
+        for i in range(0, len(examples), batch_size):
+            src, lengths, tgt_in, labels = pad_batch(examples[i:i + batch_size])
+            state, _ = run(model.encoder, "enc", model.src_embed(src).double(), lengths, None)
+            tgt_len = (labels != PAD).sum(dim=1)
+            _, y = run(model.decoder, "dec", model.tgt_embed(tgt_in).double(), tgt_len, state)
+            if top_outputs is not None:
+                top_outputs.append(y)
+    layers = {}
+    for name in sorted(acc):
+        a = acc[name]
+        units = a["steps"] * h_size
+        sat = sum(a[f"high_{g}"] + a[f"low_{g}"] for g in "ifgo") / (4 * units)
+        layers[name] = {
+            "steps": int(a["steps"]), "saturated": sat,
+            "rmsInput": math.sqrt(a["in"] / (4 * units)),
+            "rmsRecurrent": math.sqrt(a["rec"] / (4 * units)),
+            "rmsBias": math.sqrt(a["bias"] / (4 * units)),
+            "rmsCell": math.sqrt(a["cell"] / units),
+            "gates": {g: {"rms": math.sqrt(a[f"sq_{g}"] / units),
+                          "meanActivation": a[f"act_{g}"] / units,
+                          "high": a[f"high_{g}"] / units, "low": a[f"low_{g}"] / units}
+                      for g in "ifgo"}}
+    return layers
+
+
+def cmd_gates(a):
+    """Gate statistics of a checkpoint's LSTMs on a split (TranslationExample gates)."""
+    torch = _torch()
+    torch.set_num_threads(a.threads)
+    if a.limit < 0:
+        raise SystemExit(f"--limit must be >= 0, got {a.limit}")
+    tr, ckpt = load_translator(a.checkpoint)
+    pairs = read_split(a.data, a.split)
+    if a.limit:
+        pairs = pairs[:a.limit]
+    st = tr.settings
+    examples = [(encode_source(tokenize(p[1]), tr.src_vocab, st["reverse"], st["max_len"]),
+                 encode_target(tokenize(p[2]), tr.tgt_vocab, st["max_len"])) for p in pairs]
+    layers = gate_statistics(tr.model, examples)
+    result = {"checkpoint": str(a.checkpoint), "epoch": ckpt["epoch"], "split": a.split,
+              "sentences": len(pairs), "settings": st, "saturatedBeyond": SATURATED,
+              "layers": layers}
+    print(f"{'layer':6} {'switched':>8} {'switched f':>10} {'rms z i':>8} {'rms z f':>8} "
+          f"{'rms z g':>8}")
+    for name, s in layers.items():
+        f = s["gates"]["f"]
+        print(f"{name:6} {100 * s['saturated']:7.1f}% {100 * (f['high'] + f['low']):9.1f}% "
+              f"{s['gates']['i']['rms']:8.2f} {f['rms']:8.2f} {s['gates']['g']['rms']:8.2f}")
+    out = Path(a.out) if a.out else Path(a.checkpoint).parent / f"gates-{a.split}.json"
+    with open(out, "w") as f:
+        json.dump(result, f, indent=1)
+    print(f"Wrote {out}", flush=True)
+    return 0
+
+
 def cmd_rare_report(a):
     """What the rare-word step does to a decoded split: from an eval TSV (source, raw output,
     output after the step with the model's dictionary, reference, and, when present, output after
@@ -1464,6 +1575,15 @@ def self_test(a):
         check(f"encoding alone = in a padded batch (sn {sn})", err_enc < 1e-6, f"{err_enc:.1e}")
         check(f"step decoding = teacher-forced output (sn {sn})", err_step < 1e-5,
               f"{err_step:.1e}")
+        tops = []
+        stats = gate_statistics(m, ex, top_outputs=tops)
+        with torch.no_grad():
+            y, _ = m.decoder(m.tgt_embed(tgt_in), (h, c))
+        real = (labels != PAD)
+        err_gates = float((tops[0][real] - y.double()[real]).abs().max())
+        check(f"gate statistics: their LSTM loop = nn.LSTM, real steps only (sn {sn})",
+              err_gates < 1e-6 and stats["enc1"]["steps"] == 11
+              and stats["dec0"]["steps"] == 12, f"{err_gates:.1e} {stats['dec0']['steps']}")
     s = dict(DEFAULTS, layers=2, hidden=7, embedding=6, sn=True)
     torch.manual_seed(4)
     m = build_model(s, 12, 9)
@@ -1628,6 +1748,17 @@ def main(argv=None):
                                  "translations beside it as .tsv")
     decoding(e)
     e.set_defaults(func=cmd_eval)
+
+    g = sub.add_parser("gates", help="how far the LSTMs' gates are switched on a split",
+                       description="Per LSTM layer and gate: the pre-activations' rms, mean "
+                                   "activation and shares beyond +-3 (teacher-forced, no "
+                                   "dropout); the parts x W, h RW and b; the cell states.")
+    common(g)
+    g.add_argument("--checkpoint", default="out/translation-twin/checkpoint.pt")
+    g.add_argument("--split", choices=["test", "valid"], default="valid")
+    g.add_argument("--limit", type=int, default=0, help="first N sentences only (0: all)")
+    g.add_argument("--out", help="results JSON (default CHECKPOINT folder/gates-SPLIT.json)")
+    g.set_defaults(func=cmd_gates)
 
     rr = sub.add_parser("rare-report", help="what the rare-word step did in an eval TSV")
     rr.add_argument("tsv", help="the .tsv that eval writes beside its JSON (Java or twin)")
