@@ -17,7 +17,10 @@ import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.BoxAndWhiskerRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.statistics.DefaultBoxAndWhiskerCategoryDataset;
 import org.jfree.data.xy.XYSeries;
@@ -40,6 +43,29 @@ public final class Charts {
     chart.getXYPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
     chart.getXYPlot().setDomainGridlinePaint(Color.LIGHT_GRAY);
     ChartUtils.saveChartAsPNG(file, chart, 800, 500);
+  }
+
+  /**
+   * Grouped bars: for each category (x axis) one bar per series, side by side, saved as a PNG of
+   * the given size. {@code values.get(series).get(category)} holds the value.
+   */
+  public static void bars(String title, String xLabel, String yLabel,
+      Map<String, Map<String, Double>> values, int width, int height, File file)
+      throws IOException {
+    DefaultCategoryDataset data = new DefaultCategoryDataset();
+    values.forEach((series, byCategory) -> byCategory.forEach((category, v) ->
+        data.addValue(v, series, category)));
+    JFreeChart chart = ChartFactory.createBarChart(title, xLabel, yLabel, data,
+        PlotOrientation.VERTICAL, true, false, false);
+    CategoryPlot plot = chart.getCategoryPlot();
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    BarRenderer renderer = (BarRenderer) plot.getRenderer();
+    renderer.setBarPainter(new StandardBarPainter());
+    renderer.setShadowVisible(false);
+    renderer.setItemMargin(0.05);
+    chart.setBackgroundPaint(Color.WHITE);
+    ChartUtils.saveChartAsPNG(file, chart, width, height);
   }
 
   /**
