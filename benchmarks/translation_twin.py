@@ -972,7 +972,7 @@ def gate_statistics(model, examples, batch_size=64, top_outputs=None):
             if top_outputs is not None:
                 top_outputs.append(y)
     layers = {}
-    for name in sorted(acc):
+    for name in acc:  # encoder layers first
         a = acc[name]
         units = a["steps"] * h_size
         sat = sum(a[f"high_{g}"] + a[f"low_{g}"] for g in "ifgo") / (4 * units)

@@ -17,6 +17,9 @@
 #   eval       test BLEU of every best checkpoint under OUT: greedy and beam BEAM (12) with
 #              LENGTH_NORM (gnmt), with the rare-word step (model, identity and paragraph
 #              dictionary); rare-word reports
+#   gates      gate statistics (TranslationExample gates / the twin's gates) of every best
+#              checkpoint under OUT, or of the NAMEs given, on the validation split, and
+#              docs/img/translation-gates*.png
 #   figures    docs/img/translation-*.png from the histories under OUT
 # OUT (out/tr) holds one folder and one log per run; an existing run is resumed.
 set -euo pipefail
@@ -107,6 +110,31 @@ case "$stage" in
       "${TWIN[@]}" rare-report "$dir/eval-test.tsv" --out "$dir/rare-test.json" > /dev/null
       echo "$name: $(grep -h "BLEU" "$dir/eval-test.log" | tr '\n' ' ')"
     done ;;
+  gates)
+    names=("$@")
+    if [ ${#names[@]} -eq 0 ]; then
+      for dir in "$OUT"/*/; do names+=("$(basename "$dir")"); done
+    fi
+    args=()
+    for name in "${names[@]}"; do
+      dir="$OUT/$name"
+      case "$name" in
+        dl4j-*) [ -f "$dir/best.zip" ] || continue
+          bash scripts/run-example.sh $M gates --data data/ddtp --model "$dir/best.zip" \
+            --out "$dir/gates-valid.json" > "$dir/gates-valid.log" 2>&1 ;;
+        twin-*) [ -f "$dir/best.pt" ] || continue
+          "${TWIN[@]}" gates --data data/ddtp --checkpoint "$dir/best.pt" \
+            --out "$dir/gates-valid.json" > "$dir/gates-valid.log" 2>&1 ;;
+        *) continue ;;
+      esac
+      grep -v INFO "$dir/gates-valid.log" | grep -A8 "^layer"
+      args+=("$name=$dir/gates-valid.json")
+    done
+    [ ${#args[@]} -gt 0 ] || { echo "no best checkpoint under $OUT" >&2; exit 1; }
+    java -Djava.awt.headless=true \
+      -cp "dl4j-sn-examples/target/classes:$(cat dl4j-sn-examples/target/classpath.txt)" \
+      io.github.dl4jsn.examples.translation.TranslationGatesFigure \
+      --out docs/img/translation-gates.png "${args[@]}" ;;
   figures)
     mvn -B -q -pl dl4j-sn-examples dependency:build-classpath \
       -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime

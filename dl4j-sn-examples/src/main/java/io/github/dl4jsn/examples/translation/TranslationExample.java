@@ -640,7 +640,7 @@ public final class TranslationExample implements Runnable {
         ex.add(Example.of(Tokenizer.tokenize(p.source()), Tokenizer.tokenize(p.target()),
             saved.srcVocab, saved.tgtVocab, rev, len));
       }
-      Map<String, GateStatistics> stats = new java.util.TreeMap<>();
+      Map<String, GateStatistics> stats = new LinkedHashMap<>();
       int batchSize = 64;
       for (int i = 0; i < ex.size(); i += batchSize) {
         state.gateStatistics(Example.toMultiDataSet(ex.subList(i, Math.min(ex.size(),
