@@ -418,11 +418,7 @@ public final class TranslationExample implements Runnable {
 
     private static double validLoss(Seq2Seq model, List<ParallelCorpus.Pair> pairs,
         Saved saved, boolean rev, int len, int batchSize) {
-      List<Example> ex = new ArrayList<>();
-      for (ParallelCorpus.Pair p : pairs) {
-        ex.add(Example.of(Tokenizer.tokenize(p.source()), Tokenizer.tokenize(p.target()),
-            saved.srcVocab, saved.tgtVocab, rev, len));
-      }
+      List<Example> ex = examples(pairs, saved, rev, len);
       double sum = 0;
       int n = 0;
       for (int i = 0; i < ex.size(); i += batchSize) {
@@ -432,6 +428,36 @@ public final class TranslationExample implements Runnable {
       }
       return sum / n;
     }
+  }
+
+  /** Pairs as training examples with a saved model's vocabularies. */
+  static List<Example> examples(List<ParallelCorpus.Pair> pairs, Saved saved, boolean rev,
+      int len) {
+    List<Example> ex = new ArrayList<>();
+    for (ParallelCorpus.Pair p : pairs) {
+      ex.add(Example.of(Tokenizer.tokenize(p.source()), Tokenizer.tokenize(p.target()),
+          saved.srcVocab, saved.tgtVocab, rev, len));
+    }
+    return ex;
+  }
+
+  /** Rejects a --split other than test or valid and a negative --limit. */
+  static void checkSplit(CommandLine.Model.CommandSpec spec, String split, int limit) {
+    if (!split.equals("test") && !split.equals("valid")) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--split must be test or valid, got '" + split + "'");
+    }
+    if (limit < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--limit must be >= 0, got " + limit);
+    }
+  }
+
+  /** The pairs of a split, the first {@code limit} only if it is positive. */
+  static List<ParallelCorpus.Pair> readSplit(Path data, String split, int limit)
+      throws IOException {
+    List<ParallelCorpus.Pair> pairs = TranslationData.read(data, split);
+    return limit > 0 ? pairs.subList(0, Math.min(limit, pairs.size())) : pairs;
   }
 
   /** Reports corpus BLEU on a split. */
@@ -477,24 +503,18 @@ public final class TranslationExample implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      if (!split.equals("test") && !split.equals("valid")) {
+      if (beam < 1) {
         throw new CommandLine.ParameterException(spec.commandLine(),
-            "--split must be test or valid, got '" + split + "'");
+            "--beam must be >= 1, got " + beam);
       }
-      if (beam < 1 || limit < 0) {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-            "--beam must be >= 1 and --limit >= 0, got " + beam + " and " + limit);
-      }
+      checkSplit(spec, split, limit);
       checkAlpha(spec, length.lengthAlpha);
       Saved saved = Saved.load(model);
       if (identityOnly) {
         saved = new Saved(saved.model, saved.srcVocab, saved.tgtVocab, RareWords.identity(),
             saved.settings);
       }
-      List<ParallelCorpus.Pair> pairs = TranslationData.read(data, split);
-      if (limit > 0) {
-        pairs = pairs.subList(0, Math.min(limit, pairs.size()));
-      }
+      List<ParallelCorpus.Pair> pairs = readSplit(data, split, limit);
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("model", model.getPath());
       result.put("split", split);
@@ -615,31 +635,16 @@ public final class TranslationExample implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      if (!split.equals("test") && !split.equals("valid")) {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-            "--split must be test or valid, got '" + split + "'");
-      }
-      if (limit < 0) {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-            "--limit must be >= 0, got " + limit);
-      }
+      checkSplit(spec, split, limit);
       Saved saved = Saved.load(model);
       if (!(saved.model instanceof StateSeq2SeqModel state)) {
         throw new CommandLine.ParameterException(spec.commandLine(), "gates needs a model of "
             + "the state architecture; " + model + " is a " + saved.model.architecture()
             + " model");
       }
-      List<ParallelCorpus.Pair> pairs = TranslationData.read(data, split);
-      if (limit > 0) {
-        pairs = pairs.subList(0, Math.min(limit, pairs.size()));
-      }
-      boolean rev = Boolean.parseBoolean(saved.settings.get("reverse"));
-      int len = Integer.parseInt(saved.settings.get("maxLen"));
-      List<Example> ex = new ArrayList<>();
-      for (ParallelCorpus.Pair p : pairs) {
-        ex.add(Example.of(Tokenizer.tokenize(p.source()), Tokenizer.tokenize(p.target()),
-            saved.srcVocab, saved.tgtVocab, rev, len));
-      }
+      List<ParallelCorpus.Pair> pairs = readSplit(data, split, limit);
+      List<Example> ex = examples(pairs, saved, Boolean.parseBoolean(saved.settings.get(
+          "reverse")), Integer.parseInt(saved.settings.get("maxLen")));
       Map<String, GateStatistics> stats = new LinkedHashMap<>();
       int batchSize = 64;
       for (int i = 0; i < ex.size(); i += batchSize) {

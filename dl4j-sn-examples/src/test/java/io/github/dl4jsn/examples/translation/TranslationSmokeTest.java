@@ -111,6 +111,23 @@ class TranslationSmokeTest {
         norm, "shared library for zorblax")).isZero();
     String translation = tr.toString(StandardCharsets.UTF_8).trim();
     assertThat(translation).doesNotContain("<eos>", "<pad>", "<unk>");
+
+    // Gate statistics: state models only; an output model is refused by name.
+    StringWriter err = new StringWriter();
+    int gates = TranslationExample.commandLine().setErr(new PrintWriter(err)).execute("gates",
+        "--data", data.toString(), "--model", model.toString());
+    if (architecture == TranslationExample.Architecture.state) {
+      assertThat(gates).isZero();
+      JsonNode g = new ObjectMapper().readTree(out.resolve("gates-valid.json").toFile());
+      assertThat(g.get("layers").fieldNames()).toIterable()
+          .containsExactly("enc0", "enc1", "dec0", "dec1");
+      assertThat(g.get("sentences").asInt()).isEqualTo(splits.get("valid").asInt());
+      double saturated = g.get("layers").get("dec1").get("saturated").asDouble();
+      assertThat(saturated).isBetween(0.0, 1.0);
+    } else {
+      assertThat(gates).isEqualTo(2);
+      assertThat(err.toString()).contains("state architecture", model.toString(), "output");
+    }
   }
 
   @Test
@@ -128,6 +145,16 @@ class TranslationSmokeTest {
       assertThat(TranslationExample.commandLine().setErr(new PrintWriter(e))
           .execute("train", b[0], b[1], "--data", dir.toString())).as(b[0]).isEqualTo(2);
       assertThat(e.toString()).as(b[0]).contains(b[2]);
+    }
+    String[][] badSplit = {{"--split", "train", "--split must be test or valid, got 'train'"},
+        {"--limit", "-3", "--limit must be >= 0, got -3"}};
+    for (String command : new String[] {"eval", "gates"}) {
+      for (String[] b : badSplit) {
+        StringWriter e = new StringWriter();
+        assertThat(TranslationExample.commandLine().setErr(new PrintWriter(e))
+            .execute(command, b[0], b[1], "--data", dir.toString())).as(command).isEqualTo(2);
+        assertThat(e.toString()).as(command + " " + b[0]).contains(b[2]);
+      }
     }
   }
 
