@@ -131,6 +131,8 @@ case "$stage" in
       args+=("$name=$dir/gates-valid.json")
     done
     [ ${#args[@]} -gt 0 ] || { echo "no best checkpoint under $OUT" >&2; exit 1; }
+    mvn -B -q -pl dl4j-sn-examples dependency:build-classpath \
+      -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
     java -Djava.awt.headless=true \
       -cp "dl4j-sn-examples/target/classes:$(cat dl4j-sn-examples/target/classpath.txt)" \
       io.github.dl4jsn.examples.translation.TranslationGatesFigure \
