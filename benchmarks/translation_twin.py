@@ -345,6 +345,12 @@ def encode_target(tokens, vocab, max_len):
     return vocab.encode(tokens[:max_len]) + [EOS]
 
 
+def encode_pairs(pairs, src_vocab, tgt_vocab, reverse, max_len):
+    """(id, source, target) pairs as (source ids, target ids) examples."""
+    return [(encode_source(tokenize(p[1]), src_vocab, reverse, max_len),
+             encode_target(tokenize(p[2]), tgt_vocab, max_len)) for p in pairs]
+
+
 def epoch_batches(examples, batch_size, rnd):
     """Example.batches: lists of example indices, consuming rnd as Java does."""
     order = list(range(len(examples)))
@@ -755,8 +761,7 @@ def cmd_train(a):
     train = [(encode_source(s, sv, settings["reverse"], max_len), encode_target(t, tv, max_len))
              for s, t in zip(train_src, train_tgt)]
     valid_pairs = read_split(a.data, "valid")[:a.valid_sentences] if a.valid_sentences else []
-    valid = [(encode_source(tokenize(p[1]), sv, settings["reverse"], max_len),
-              encode_target(tokenize(p[2]), tv, max_len)) for p in valid_pairs]
+    valid = encode_pairs(valid_pairs, sv, tv, settings["reverse"], max_len)
     n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f"Model: {settings['layers']} layers x {settings['hidden']} cells, embedding "
           f"{settings['embedding']}, vocab {len(sv)} -> {len(tv)}, {n_params} trainable "
@@ -1000,8 +1005,7 @@ def cmd_gates(a):
     if a.limit:
         pairs = pairs[:a.limit]
     st = tr.settings
-    examples = [(encode_source(tokenize(p[1]), tr.src_vocab, st["reverse"], st["max_len"]),
-                 encode_target(tokenize(p[2]), tr.tgt_vocab, st["max_len"])) for p in pairs]
+    examples = encode_pairs(pairs, tr.src_vocab, tr.tgt_vocab, st["reverse"], st["max_len"])
     layers = gate_statistics(tr.model, examples)
     result = {"checkpoint": str(a.checkpoint), "epoch": ckpt["epoch"], "split": a.split,
               "sentences": len(pairs), "settings": st, "saturatedBeyond": SATURATED,

@@ -48,16 +48,9 @@ public final class TranslationCurves implements Callable<Integer> {
     Map<String, XYSeries> sigma = new LinkedHashMap<>();
     ObjectMapper json = new ObjectMapper();
     for (String run : runs) {
-      int eq = run.indexOf('=');
-      if (eq < 1) {
-        throw new CommandLine.ParameterException(new CommandLine(this),
-            "a run must be LABEL=HISTORY, got '" + run + "'");
-      }
-      String label = run.substring(0, eq);
-      File file = new File(run.substring(eq + 1));
-      if (!file.isFile()) {
-        throw new IOException("Run " + label + ": no history file " + file.getAbsolutePath());
-      }
+      LabelledFile lf = LabelledFile.parse(this, run, "run", "history");
+      String label = lf.label();
+      File file = lf.file();
       XYSeries b = new XYSeries(label);
       XYSeries train = new XYSeries(label + ", train");
       XYSeries valid = new XYSeries(label + ", valid");

@@ -453,6 +453,17 @@ public final class TranslationExample implements Runnable {
     }
   }
 
+  /** {@code outFile}, or {@code name} beside {@code model}, its folder created if missing. */
+  static File resultFile(File outFile, File model, String name) throws IOException {
+    File json = outFile != null ? outFile : new File(model.getAbsoluteFile().getParentFile(),
+        name);
+    File folder = json.getAbsoluteFile().getParentFile();
+    if (!folder.isDirectory() && !folder.mkdirs()) {
+      throw new IOException("Cannot create the output folder " + folder);
+    }
+    return json;
+  }
+
   /** The pairs of a split, the first {@code limit} only if it is positive. */
   static List<ParallelCorpus.Pair> readSplit(Path data, String split, int limit)
       throws IOException {
@@ -521,12 +532,7 @@ public final class TranslationExample implements Runnable {
       result.put("sentences", pairs.size());
       result.put("settings", saved.settings);
       result.put("architecture", saved.model.architecture());
-      File json = outFile != null ? outFile
-          : new File(model.getAbsoluteFile().getParentFile(), "eval-" + split + ".json");
-      File folder = json.getAbsoluteFile().getParentFile();
-      if (!folder.isDirectory() && !folder.mkdirs()) {
-        throw new IOException("Cannot create the output folder " + folder);
-      }
+      File json = resultFile(outFile, model, "eval-" + split + ".json");
       RareWords paragraphs = paragraphDictionary ? paragraphDictionary(saved, pairs, json) : null;
       if (paragraphs != null) {
         result.put("paragraphDictionaryEntries", paragraphs.size());
@@ -664,12 +670,7 @@ public final class TranslationExample implements Runnable {
           "rms z i", "rms z f", "rms z g");
       stats.forEach((name, s) -> System.out.printf("%-6s %7.1f%% %9.1f%% %9.2f %9.2f %9.2f%n",
           name, 100 * s.saturated(), 100 * s.saturated(1), s.rms(0), s.rms(1), s.rms(2)));
-      File json = outFile != null ? outFile
-          : new File(model.getAbsoluteFile().getParentFile(), "gates-" + split + ".json");
-      File folder = json.getAbsoluteFile().getParentFile();
-      if (!folder.isDirectory() && !folder.mkdirs()) {
-        throw new IOException("Cannot create the output folder " + folder);
-      }
+      File json = resultFile(outFile, model, "gates-" + split + ".json");
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, result);
       log.info("Wrote {}", json);
       return 0;

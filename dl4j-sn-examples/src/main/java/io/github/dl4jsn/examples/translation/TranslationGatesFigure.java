@@ -3,6 +3,8 @@ package io.github.dl4jsn.examples.translation;
 import io.github.dl4jsn.examples.Charts;
 import java.io.File;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,16 +47,9 @@ public final class TranslationGatesFigure implements Callable<Integer> {
     Map<String, Map<String, Double>> rms = new LinkedHashMap<>();
     ObjectMapper json = new ObjectMapper();
     for (String run : runs) {
-      int eq = run.indexOf('=');
-      if (eq < 1) {
-        throw new CommandLine.ParameterException(new CommandLine(this),
-            "a model must be LABEL=GATES, got '" + run + "'");
-      }
-      String label = run.substring(0, eq);
-      File file = new File(run.substring(eq + 1));
-      if (!file.isFile()) {
-        throw new IOException("Model " + label + ": no gates file " + file.getAbsolutePath());
-      }
+      LabelledFile lf = LabelledFile.parse(this, run, "model", "gates");
+      String label = lf.label();
+      File file = lf.file();
       JsonNode layers = json.readTree(file).get("layers");
       if (layers == null || !layers.isObject()) {
         throw new IOException("Model " + label + ": " + file + " has no \"layers\" object (not "
@@ -62,12 +57,13 @@ public final class TranslationGatesFigure implements Callable<Integer> {
       }
       Map<String, Double> s = new LinkedHashMap<>();
       Map<String, Double> r = new LinkedHashMap<>();
-      for (String layer : new String[] {"enc0", "enc1", "enc2", "enc3", "dec0", "dec1", "dec2",
-          "dec3"}) {
+      List<String> names = new ArrayList<>();
+      layers.fieldNames().forEachRemaining(names::add);
+      // Encoder layers first, each side by its layer number (enc0, enc1, ..., dec0, ...).
+      names.sort(Comparator.comparing((String n) -> n.startsWith("dec"))
+          .thenComparingInt(n -> Integer.parseInt(n.replaceAll("\\D", ""))));
+      for (String layer : names) {
         JsonNode l = layers.get(layer);
-        if (l == null) {
-          continue;
-        }
         s.put(layer, 100 * l.get("saturated").asDouble());
         double sq = 0;
         for (String g : GATES) {
