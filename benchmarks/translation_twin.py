@@ -51,9 +51,8 @@ with the encoder's final LSTM states handed to the decoder (no attention).
 - BLEU (Bleu.java): corpus BLEU-4 as NLTK's corpus_bleu with its defaults (method0).
 
 Differences from the Java example: PyTorch's init RNG and kernels, so the weights and every
-float differ; Java's --resume starts java.util.Random(seed + epochs done), so a resumed Java run
-visits other batches than an uninterrupted one, while this twin saves the generator's state and
-resumes exactly; PyTorch's log_softmax where Java takes the log of float softmax probabilities.
+float differ; PyTorch's log_softmax where Java takes the log of float softmax probabilities.
+Both resume exactly: this twin saves the generator's state, Java replays the epochs' shuffles.
 
 Usage:
   python3 benchmarks/translation_twin.py --self-test

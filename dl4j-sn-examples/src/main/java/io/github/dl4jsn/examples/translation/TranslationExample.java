@@ -245,18 +245,27 @@ public final class TranslationExample implements Runnable {
       if (!out.isDirectory() && !out.mkdirs()) {
         throw new IOException("Cannot create the output folder " + out.getAbsolutePath());
       }
-      Map<String, Object> sizes = TranslationData.prepare(data, seed, false);
+      File modelFile = new File(out, "model.zip");
+      Saved resumed = resume && modelFile.isFile() ? Saved.load(modelFile) : null;
+      // A resumed run keeps its checkpoint's seed: it picks the split and the batch order.
+      long runSeed = resumed == null ? seed : Long.parseLong(resumed.settings.get("seed"));
+      if (resumed != null && runSeed != seed
+          && spec.commandLine().getParseResult().hasMatchedOption("--seed")) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--seed " + seed
+            + " differs from the seed of " + modelFile + ", " + runSeed + ", which picked its "
+            + "split and batch order: resume with --seed " + runSeed + " or without --seed");
+      }
+      Map<String, Object> sizes = TranslationData.prepare(data, runSeed, false);
       log.info("Splits: {}", sizes);
       List<ParallelCorpus.Pair> trainPairs = TranslationData.read(data, "train");
       List<ParallelCorpus.Pair> validPairs = TranslationData.read(data, "valid");
       List<List<String>> trainSrc = tokenize(trainPairs, true);
       List<List<String>> trainTgt = tokenize(trainPairs, false);
 
-      File modelFile = new File(out, "model.zip");
       Seq2Seq model;
       Saved saved;
-      if (resume && modelFile.isFile()) {
-        saved = Saved.load(modelFile);
+      if (resumed != null) {
+        saved = resumed;
         model = saved.model;
         log.info("Resuming {} ({} architecture) at epoch {} (iteration {})", modelFile,
             model.architecture(), model.epochCount(), model.iterationCount());
@@ -292,7 +301,13 @@ public final class TranslationExample implements Runnable {
         settings.put("snOutput", Boolean.toString(sn && snOutput));
         settings.put("seed", Long.toString(seed));
         settings.put("dropout", Double.toString(dropout));
+        settings.put("batchSize", Integer.toString(batchSize));
         saved = new Saved(model, sv, tv, rare, settings);
+      }
+      String savedBatch = saved.settings.get("batchSize");
+      if (savedBatch != null && Integer.parseInt(savedBatch) != batchSize) {
+        log.warn("--batch-size {} differs from the checkpoint's {}: the resumed run's batches "
+            + "differ from an uninterrupted run's", batchSize, savedBatch);
       }
       if (model instanceof StateSeq2SeqModel state) {
         state.engine(engine);
@@ -316,7 +331,12 @@ public final class TranslationExample implements Runnable {
           saved.tgtVocab.size(), model.numParams(),
           saved.settings.get("sn"), saved.settings.getOrDefault("snOutput",
               saved.settings.get("sn")), rev, saved.rare.size());
-      Random rng = new Random(seed + model.epochCount());
+      // Epoch e shuffles with the generator as the e epochs before it left it, so a resumed run
+      // replays their shuffles and visits the batches of an uninterrupted one.
+      Random rng = new Random(runSeed);
+      for (int e = 0; e < model.epochCount(); e++) {
+        Example.batches(train, batchSize, rng);
+      }
       File historyFile = new File(out, "train-history.json");
       List<Map<String, Object>> history = resumedHistory(historyFile, model.epochCount());
       long runStart = System.nanoTime();
@@ -329,6 +349,8 @@ public final class TranslationExample implements Runnable {
           break;
         }
         long start = System.nanoTime();
+        // Dropout masks (ND4J's generator) from the seed and the epoch alone, as the batches.
+        Nd4j.getRandom().setSeed(runSeed * 1_000_003L + epoch);
         List<List<Example>> batches = Example.batches(train, batchSize, rng);
         double lossSum = 0;
         for (int b = 0; b < batches.size(); b++) {

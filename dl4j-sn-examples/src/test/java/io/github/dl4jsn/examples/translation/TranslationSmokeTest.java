@@ -10,6 +10,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,13 +42,7 @@ class TranslationSmokeTest {
   @EnumSource(TranslationExample.Architecture.class)
   void trainResumeEvalAndTranslateOnATinyCorpus(TranslationExample.Architecture architecture)
       throws Exception {
-    Path data = dir.resolve("ddtp");
-    Files.createDirectories(data);
-    for (String lang : new String[] {"en", "fr"}) {
-      try (InputStream in = getClass().getResourceAsStream("smoke-Translation-" + lang)) {
-        Files.copy(in, data.resolve("Translation-" + lang));
-      }
-    }
+    Path data = corpus();
     Path out = dir.resolve("out");
     String[] train = {"train", "--data", data.toString(), "--out", out.toString(), "--layers", "2",
         "--hidden", "32", "--embedding", "16", "--src-vocab", "40", "--tgt-vocab", "40",
@@ -128,6 +123,62 @@ class TranslationSmokeTest {
       assertThat(gates).isEqualTo(2);
       assertThat(err.toString()).contains("state architecture", model.toString(), "output");
     }
+  }
+
+  /** The 36 made-up pairs in DDTP format, in {@code dir/ddtp}. */
+  private Path corpus() throws Exception {
+    Path data = dir.resolve("ddtp");
+    Files.createDirectories(data);
+    for (String lang : new String[] {"en", "fr"}) {
+      try (InputStream in = getClass().getResourceAsStream("smoke-Translation-" + lang)) {
+        Files.copy(in, data.resolve("Translation-" + lang));
+      }
+    }
+    return data;
+  }
+
+  /**
+   * A run interrupted after 2 epochs and resumed to 4 trains exactly as one of 4: the same
+   * batches in the same order (the shuffles of the epochs done are replayed) and, with dropout,
+   * the same masks, so every epoch's training and validation loss is equal to the last bit.
+   */
+  @ParameterizedTest(name = "architecture {0}")
+  @EnumSource(TranslationExample.Architecture.class)
+  void aResumedRunTrainsAsAnUninterruptedOne(TranslationExample.Architecture architecture)
+      throws Exception {
+    Path data = corpus();
+    boolean state = architecture == TranslationExample.Architecture.state;
+    String[] common = {"train", "--data", data.toString(), "--layers", "2", "--hidden", "16",
+        "--embedding", "8", "--src-vocab", "40", "--tgt-vocab", "40", "--batch-size", "4",
+        "--optimizer", "adam", "--lr", "0.01", "--sn", "--log-every", "100",
+        "--valid-sentences", "2", "--seed", "3", "--architecture", architecture.name(),
+        "--dropout", state ? "0.3" : "0"};
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    Path whole = dir.resolve("whole");
+    assertThat(run(buf, concat(common, "--out", whole.toString(), "--epochs", "4"))).isZero();
+    Path parts = dir.resolve("parts");
+    assertThat(run(buf, concat(common, "--out", parts.toString(), "--epochs", "2"))).isZero();
+    assertThat(run(buf, concat(common, "--out", parts.toString(), "--epochs", "4",
+        "--resume"))).isZero();
+    JsonNode a = new ObjectMapper().readTree(whole.resolve("train-history.json").toFile());
+    JsonNode b = new ObjectMapper().readTree(parts.resolve("train-history.json").toFile());
+    assertThat(b).hasSize(4);
+    for (int i = 0; i < 4; i++) {
+      for (String key : new String[] {"trainLoss", "validLoss", "validBleuGreedy"}) {
+        assertThat(b.get(i).get(key).asDouble()).as("epoch %d %s", i + 1, key)
+            .isEqualTo(a.get(i).get(key).asDouble());
+      }
+    }
+
+    // Resuming with another seed (another split, other batches) is refused; nothing is lost.
+    StringWriter err = new StringWriter();
+    String[] other = concat(common, "--out", parts.toString(), "--epochs", "6", "--resume");
+    other[Arrays.asList(other).indexOf("--seed") + 1] = "4";
+    int code = TranslationExample.commandLine().setErr(new PrintWriter(err)).execute(other);
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--seed 4", "model.zip", ", 3,");
+    assertThat(new ObjectMapper().readTree(parts.resolve("train-history.json").toFile()))
+        .hasSize(4);
   }
 
   @Test
