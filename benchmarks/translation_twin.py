@@ -745,6 +745,11 @@ def cmd_train(a):
         rare = RareWords.learn(train_src, train_tgt, sv)
     torch.manual_seed(settings["seed"])
     model = build_model(settings, len(sv), len(tv))
+    init_from = ckpt.get("init_from") if ckpt is not None else a.init_from
+    if a.init_from and ckpt is not None:
+        print(f"--init-from ignored: resuming {ckpt_file}", flush=True)
+    elif a.init_from:
+        init_from_dl4j(model, a.init_from, settings, sv, tv)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=settings["lr"])
     rnd = JavaRandom(settings["seed"])
     history, epoch0 = [], 0
@@ -820,7 +825,8 @@ def cmd_train(a):
                  "updates": updates, "java_random": rnd.state,
                  "torch_rng": torch.get_rng_state(), "settings": settings,
                  "src_vocab": sv.words, "tgt_vocab": tv.words, "rare_words": rare.dictionary,
-                 "history": history, "framework": "pytorch " + torch.__version__}
+                 "history": history, "framework": "pytorch " + torch.__version__,
+                 "init_from": init_from}
         tmp = ckpt_file.with_suffix(".pt.tmp")
         torch.save(state, tmp)
         os.replace(tmp, ckpt_file)
@@ -849,8 +855,162 @@ def best_epoch(history):
     return epoch
 
 
-def load_translator(path):
+# ------------------------------------------------------------------------------------------------
+# DL4J checkpoints: TranslationExample's model.zip / best.zip of the state architecture
+
+def _java_utf(b, pos):
+    n = int.from_bytes(b[pos:pos + 2], "big")
+    return b[pos + 2:pos + 2 + n].decode("utf-8"), pos + 2 + n
+
+
+def _nd4j_buffer(b, pos):
+    import numpy as np
+    _, pos = _java_utf(b, pos)  # allocation mode
+    length = int.from_bytes(b[pos:pos + 8], "big", signed=True)
+    dtype, pos = _java_utf(b, pos + 8)
+    kinds = {"LONG": ">i8", "INT": ">i4", "FLOAT": ">f4", "DOUBLE": ">f8"}
+    if dtype not in kinds:
+        raise ValueError(f"ND4J buffer of type {dtype}: only {sorted(kinds)} are read")
+    dt = np.dtype(kinds[dtype])
+    return np.frombuffer(b, dtype=dt, count=length, offset=pos), pos + length * dt.itemsize
+
+
+def read_nd4j_array(b):
+    """An array as Nd4j.write wrote it (big-endian): its shape-information buffer [rank,
+    shape, stride, extras, element-wise stride, order], then its data buffer."""
+    import numpy as np
+    info, pos = _nd4j_buffer(b, 0)
+    rank = int(info[0])
+    shape = [int(x) for x in info[1:1 + rank]]
+    stride = [int(x) for x in info[1 + rank:1 + 2 * rank]]
+    order = chr(int(info[-1]))
+    data, pos = _nd4j_buffer(b, pos)
+    if pos != len(b) or order not in "cf" or data.size != math.prod(shape):
+        raise ValueError(f"not one dense ND4J array: shape {shape}, order {order!r}, "
+                         f"{data.size} elements, {len(b) - pos} bytes left")
+    a = data.astype(data.dtype.newbyteorder("=")).reshape(shape, order=order.upper())
+    dense = list(np.array(a.strides if order == "c" else np.asfortranarray(a).strides)
+                 // a.itemsize) if rank else []
+    if rank and stride != dense:
+        raise ValueError(f"ND4J array with strides {stride}, not dense {order}-order {dense}")
+    return a
+
+
+def _java_serialized_strings(b, header, base):
+    """The strings of a Java-serialized ArrayList<String> (Vocabulary.words) or
+    HashMap<String, String> (the settings) after `header` (their class name), whose first string
+    has the serialization handle `base`."""
+    at = b.find(header)
+    if at < 0:
+        raise ValueError(f"no {header.decode()} in the serialized object")
+    at = b.find(b"\x77", at)  # TC_BLOCKDATA: capacity (and size)
+    pos = at + 2 + b[at + 1]
+    out = []
+    while pos < len(b) and b[pos] in (0x74, 0x71):
+        if b[pos] == 0x74:
+            word, pos = _java_utf(b, pos + 1)
+            out.append(word)
+        else:
+            out.append(out[int.from_bytes(b[pos + 1:pos + 5], "big") - 0x7E0000 - base])
+            pos += 5
+    return out
+
+
+def read_dl4j_model(path):
+    """A TranslationExample checkpoint of the state architecture (StateSeq2SeqModel.write plus
+    the vocabularies and settings): its config, settings, vocabularies and weights (numpy) by
+    DL4J's names; no updater state, no rare-word dictionary."""
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        if "state-seq2seq.json" not in names:
+            raise SystemExit(f"{path}: not a state-architecture TranslationExample checkpoint "
+                             f"(no state-seq2seq.json; the output architecture is a DL4J graph)")
+        meta = json.loads(z.read("state-seq2seq.json"))
+        params = {n: read_nd4j_array(z.read("params/" + n)) for n in meta["params"]}
+        words = {k: _java_serialized_strings(z.read("objects/" + k), b"java.util.ArrayList", 0)
+                 for k in ("srcVocab", "tgtVocab")}
+        kv = _java_serialized_strings(z.read("objects/settings"), b"java.util.HashMap", 2)
+    settings = dict(zip(kv[0::2], kv[1::2]))
+    return meta, settings, words, params
+
+
+def dl4j_to_twin(model, params, layers):
+    """Copies DL4J's weights into the twin's model: W [in, 4H] -> weight_ih = W^T and RW [H, 4H]
+    -> weight_hh = RW^T (both gate orders i, f, g, o), b -> bias_ih (bias_hh stays 0), outW
+    [H, V] -> out.weight = outW^T."""
     torch = _torch()
+    pairs = [("srcEmbed", model.src_embed.weight, False), ("tgtEmbed", model.tgt_embed.weight, False),
+             ("outW", model.out.weight, True), ("outb", model.out.bias, False)]
+    for side, lstm in (("enc", model.encoder), ("dec", model.decoder)):
+        for k in range(layers):
+            pairs += [(f"{side}{k}W", getattr(lstm, f"weight_ih_l{k}"), True),
+                      (f"{side}{k}RW", getattr(lstm, f"weight_hh_l{k}"), True),
+                      (f"{side}{k}b", getattr(lstm, f"bias_ih_l{k}"), False)]
+    if set(params) != {n for n, _, _ in pairs}:
+        raise SystemExit(f"DL4J parameters {sorted(params)} do not match the twin's model")
+    with torch.no_grad():
+        for name, target, transpose in pairs:
+            src = torch.from_numpy(params[name].T.copy() if transpose else params[name].copy())
+            if tuple(src.shape) != tuple(target.shape):
+                raise SystemExit(f"DL4J {name}: shape {tuple(src.shape)}, the twin's "
+                                 f"{tuple(target.shape)}")
+            target.copy_(src.to(target.dtype))
+
+
+def init_from_dl4j(model, path, settings, sv, tv):
+    """Starts the twin's model from a DL4J checkpoint's weights (TranslationExample train
+    --epochs 0 writes the initial ones): same sizes and vocabularies, no SN."""
+    meta, _, words, params = read_dl4j_model(path)
+    c = meta["config"]
+    if settings["sn"] or c.get("sn") == "true":
+        raise SystemExit(f"--init-from {path}: SN models are not mapped (u, v and the "
+                         f"parametrization's original weight)")
+    for key in ("layers", "hidden", "embedding"):
+        if int(c[key]) != settings[key]:
+            raise SystemExit(f"--init-from {path}: its {key} is {c[key]}, this run's "
+                             f"--{key} {settings[key]}")
+    if words["srcVocab"] != sv.words or words["tgtVocab"] != tv.words:
+        raise SystemExit(f"--init-from {path}: its vocabularies differ from this run's (another "
+                         f"seed's split, corpus or --src-vocab/--tgt-vocab)")
+    dl4j_to_twin(model, params, settings["layers"])
+    print(f"Initial weights from {path} (DL4J, epoch {meta['epoch']})", flush=True)
+
+
+def dl4j_settings(path, meta, java_settings):
+    """The twin's settings for a DL4J checkpoint; SN models are refused (their u, v vectors and
+    the parametrization's original weight are not mapped)."""
+    c = meta["config"]
+    if c.get("sn") == "true":
+        raise SystemExit(f"{path}: an SN model; only plain DL4J models are read")
+    return {**DEFAULTS, "layers": int(c["layers"]), "hidden": int(c["hidden"]),
+            "embedding": int(c["embedding"]), "seed": int(c["seed"]),
+            "dropout": float(c.get("dropout", 0.0)), "lr": float(c["lr"]),
+            "clip": float(c["clip"]),
+            "reverse": java_settings["reverse"] == "true",
+            "max_len": int(java_settings["maxLen"])}
+
+
+def load_translator(path, data=None):
+    """The twin's translator of a checkpoint: the twin's checkpoint.pt / best.pt, or DL4J's
+    model.zip / best.zip (state architecture, no SN; its rare-word dictionary relearned from
+    DATA's training split, whose vocabularies must be the checkpoint's)."""
+    torch = _torch()
+    if str(path).endswith(".zip"):
+        meta, java_settings, words, params = read_dl4j_model(path)
+        settings = dl4j_settings(path, meta, java_settings)
+        sv, tv = Vocabulary(words["srcVocab"]), Vocabulary(words["tgtVocab"])
+        _, train_src, train_tgt = prepare_training(data or "data/ddtp", settings)
+        if (Vocabulary.build(train_src, len(sv) - 3).words != sv.words
+                or Vocabulary.build(train_tgt, len(tv) - 3).words != tv.words):
+            raise SystemExit(f"{path}: its vocabularies are not those of the training split in "
+                             f"{data}: another seed's split or another corpus")
+        model = build_model(settings, len(sv), len(tv))
+        dl4j_to_twin(model, params, settings["layers"])
+        model.eval()
+        ckpt = {"epoch": meta["epoch"], "framework": "dl4j weights, pytorch " + torch.__version__}
+        rare = RareWords.learn(train_src, train_tgt, sv)
+        return Translator(model, sv, tv, rare, settings), ckpt
     ckpt = torch.load(path)
     sv, tv = Vocabulary(ckpt["src_vocab"]), Vocabulary(ckpt["tgt_vocab"])
     model = build_model(ckpt["settings"], len(sv), len(tv))
@@ -864,7 +1024,7 @@ def cmd_eval(a):
     torch.set_num_threads(a.threads)
     if a.beam < 1 or a.limit < 0:
         raise SystemExit(f"--beam must be >= 1 and --limit >= 0, got {a.beam} and {a.limit}")
-    tr, ckpt = load_translator(a.checkpoint)
+    tr, ckpt = load_translator(a.checkpoint, a.data)
     pairs = read_split(a.data, a.split)
     if a.limit:
         pairs = pairs[:a.limit]
@@ -999,7 +1159,7 @@ def cmd_gates(a):
     torch.set_num_threads(a.threads)
     if a.limit < 0:
         raise SystemExit(f"--limit must be >= 0, got {a.limit}")
-    tr, ckpt = load_translator(a.checkpoint)
+    tr, ckpt = load_translator(a.checkpoint, a.data)
     pairs = read_split(a.data, a.split)
     if a.limit:
         pairs = pairs[:a.limit]
@@ -1069,7 +1229,7 @@ def cmd_rare_report(a):
 def cmd_translate(a):
     torch = _torch()
     torch.set_num_threads(a.threads)
-    tr, _ = load_translator(a.checkpoint)
+    tr, _ = load_translator(a.checkpoint, getattr(a, "data", None))
     tokens = tokenize(a.text)
     if not tokens:
         raise SystemExit(f"nothing to translate in '{a.text}'")
@@ -1723,6 +1883,10 @@ def main(argv=None):
     model_options(t)
     t.add_argument("--out", default="out/translation-twin", help="output folder")
     t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    t.add_argument("--init-from", metavar="ZIP",
+                   help="start from the weights of a DL4J checkpoint (TranslationExample train "
+                        "--epochs 0 writes the initial ones; state architecture, no SN, the "
+                        "same sizes and split); the Adam state starts at zero as usual")
     t.add_argument("--epochs", type=int, default=8, help="total epochs (default 8)")
     t.add_argument("--log-every", type=int, default=50, help="progress every N batches")
     t.add_argument("--patience", type=int, default=0,

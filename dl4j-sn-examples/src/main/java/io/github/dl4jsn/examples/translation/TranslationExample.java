@@ -115,7 +115,8 @@ public final class TranslationExample implements Runnable {
         + "to every decoder step; DL4J graph) (default: ${DEFAULT-VALUE}).")
     Architecture architecture = Architecture.state;
 
-    @Option(names = "--epochs", description = "Total epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", description = "Total epochs; 0: write OUT/model.zip with the "
+        + "initial weights and stop (default: ${DEFAULT-VALUE}).")
     int epochs = 8;
 
     @Option(names = "--layers", description = "LSTM layers in encoder and decoder; the paper "
@@ -227,10 +228,14 @@ public final class TranslationExample implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--patience and --max-minutes must be >= 0, got " + patience + " and " + maxMinutes);
       }
-      int[] positive = {epochs, layers, hidden, embedding, srcVocab, tgtVocab, batchSize, maxLen,
+      if (epochs < 0) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--epochs must be >= 0, got " + epochs);
+      }
+      int[] positive = {layers, hidden, embedding, srcVocab, tgtVocab, batchSize, maxLen,
           logEvery};
-      String[] names = {"--epochs", "--layers", "--hidden", "--embedding", "--src-vocab",
-          "--tgt-vocab", "--batch-size", "--max-len", "--log-every"};
+      String[] names = {"--layers", "--hidden", "--embedding", "--src-vocab", "--tgt-vocab",
+          "--batch-size", "--max-len", "--log-every"};
       for (int i = 0; i < positive.length; i++) {
         if (positive[i] < 1) {
           throw new CommandLine.ParameterException(spec.commandLine(),
@@ -339,6 +344,12 @@ public final class TranslationExample implements Runnable {
       }
       File historyFile = new File(out, "train-history.json");
       List<Map<String, Object>> history = resumedHistory(historyFile, model.epochCount());
+      if (resumed == null) {
+        // The initial weights, before any update: an interrupted first epoch resumes from them,
+        // and the twin can start from the same weights (translation_twin.py --init-from).
+        saved.save(modelFile);
+        log.info("Saved the initial weights: {}", modelFile);
+      }
       long runStart = System.nanoTime();
       double longestEpoch = 0;
       for (int epoch = model.epochCount(); epoch < epochs; epoch++) {

@@ -140,7 +140,8 @@ class TranslationSmokeTest {
   /**
    * A run interrupted after 2 epochs and resumed to 4 trains exactly as one of 4: the same
    * batches in the same order (the shuffles of the epochs done are replayed) and, with dropout,
-   * the same masks, so every epoch's training and validation loss is equal to the last bit.
+   * the same masks, so every epoch's training and validation loss is equal to the last bit. The
+   * first part itself resumes from the initial weights that {@code --epochs 0} writes.
    */
   @ParameterizedTest(name = "architecture {0}")
   @EnumSource(TranslationExample.Architecture.class)
@@ -157,7 +158,11 @@ class TranslationSmokeTest {
     Path whole = dir.resolve("whole");
     assertThat(run(buf, concat(common, "--out", whole.toString(), "--epochs", "4"))).isZero();
     Path parts = dir.resolve("parts");
-    assertThat(run(buf, concat(common, "--out", parts.toString(), "--epochs", "2"))).isZero();
+    assertThat(run(buf, concat(common, "--out", parts.toString(), "--epochs", "0"))).isZero();
+    assertThat(parts.resolve("model.zip")).isRegularFile();
+    assertThat(parts.resolve("train-history.json")).doesNotExist();
+    assertThat(run(buf, concat(common, "--out", parts.toString(), "--epochs", "2",
+        "--resume"))).isZero();
     assertThat(run(buf, concat(common, "--out", parts.toString(), "--epochs", "4",
         "--resume"))).isZero();
     JsonNode a = new ObjectMapper().readTree(whole.resolve("train-history.json").toFile());
@@ -189,6 +194,7 @@ class TranslationSmokeTest {
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("--hidden").contains("got 0");
     String[][] bad = {{"--dropout", "1.5", "--dropout must be in [0, 1), got 1.5"},
+        {"--epochs", "-1", "--epochs must be >= 0, got -1"},
         {"--patience", "-1", "--patience and --max-minutes must be >= 0, got -1 and 0.0"},
         {"--max-minutes", "-2", "got 0 and -2.0"}};
     for (String[] b : bad) {
