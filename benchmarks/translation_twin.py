@@ -1779,6 +1779,45 @@ def self_test(a):
           and float(m.decoder.bias_ih_l0.abs()[:7].max()) == 0
           and not m.decoder.bias_hh_l0.requires_grad)
 
+    # DL4J checkpoints: bytes written by Java 17 and ND4J 1.0.0-M2.1 (Nd4j.write of
+    # create(new float[] {1..6}, [2, 3], 'c' and 'f') and of the doubles {0.5, -1.25};
+    # ObjectOutputStream of a HashMap<String, String> and of Vocabulary.build(["été", "b",
+    # "été", "a"], 10)), with the values Java printed.
+    head = "00104d495845445f444154415f5459504553"
+    c_arr = read_nd4j_array(bytes.fromhex(
+        head + "000000000000000800044c4f4e4700000000000000020000000000000002000000000000000300"
+        "00000000000003000000000000000100000000000020000000000000000001000000000000006300104d"
+        "495845445f444154415f545950455300000000000000060005464c4f41543f80000040000000404000"
+        "004080000040a0000040c00000"))
+    f_arr = read_nd4j_array(bytes.fromhex(
+        head + "000000000000000800044c4f4e4700000000000000020000000000000002000000000000000300"
+        "00000000000001000000000000000200000000000020000000000000000001000000000000006600104d"
+        "495845445f444154415f545950455300000000000000060005464c4f41543f80000040000000404000"
+        "004080000040a0000040c00000"))
+    d_arr = read_nd4j_array(bytes.fromhex(
+        head + "000000000000000600044c4f4e4700000000000000010000000000000002000000000000000100"
+        "00000000004000000000000000000100000000000000630010" + head[4:] + "000000000000000200"
+        "06444f55424c453fe0000000000000bff4000000000000"))
+    check("ND4J arrays as Nd4j.write wrote them ('c', 'f', double)",
+          c_arr.tolist() == [[1, 2, 3], [4, 5, 6]] and f_arr.tolist() == [[1, 3, 5], [2, 4, 6]]
+          and d_arr.tolist() == [0.5, -1.25] and d_arr.dtype.kind == "f",
+          f"{c_arr.tolist()} {f_arr.tolist()} {d_arr.tolist()}")
+    kv = _java_serialized_strings(bytes.fromhex(
+        "aced0005737200116a6176612e7574696c2e486173684d61700507dac1c31660d103000246000a6c6f6164"
+        "466163746f724900097468726573686f6c6478703f4000000000000c770800000010000000047400047365"
+        "656474000137740002736e74000566616c73657400077265766572736571007e00057400066d61784c656e"
+        "740002343078"), b"java.util.HashMap", 2)
+    words = _java_serialized_strings(bytes.fromhex(
+        "aced000573720030696f2e6769746875622e646c346a736e2e6578616d706c65732e7472616e736c617469"
+        "6f6e2e566f636162756c61727900000000000000010200014c0005776f7264737400154c6a6176612f7574"
+        "696c2f41727261794c6973743b7870737200136a6176612e7574696c2e41727261794c6973747881d21d99"
+        "c7619d03000149000473697a657870000000067704000000067400053c7061643e7400053c756e6b3e7400"
+        "053c656f733e740005c3a974c3a9740001617400016278"), b"java.util.ArrayList", 0)
+    check("Java-serialized settings (a reference to an earlier string) and vocabulary",
+          dict(zip(kv[0::2], kv[1::2])) == {"seed": "7", "sn": "false", "reverse": "false",
+                                             "maxLen": "40"}
+          and words == ["<pad>", "<unk>", "<eos>", "été", "a", "b"], f"{kv} {words}")
+
     class Toy:
         """A decoder with fixed log-probabilities per (previous word, step)."""
 
