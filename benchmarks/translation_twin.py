@@ -940,7 +940,8 @@ def dl4j_to_twin(model, params, layers):
     -> weight_hh = RW^T (both gate orders i, f, g, o), b -> bias_ih (bias_hh stays 0), outW
     [H, V] -> out.weight = outW^T."""
     torch = _torch()
-    pairs = [("srcEmbed", model.src_embed.weight, False), ("tgtEmbed", model.tgt_embed.weight, False),
+    pairs = [("srcEmbed", model.src_embed.weight, False),
+             ("tgtEmbed", model.tgt_embed.weight, False),
              ("outW", model.out.weight, True), ("outb", model.out.bias, False)]
     for side, lstm in (("enc", model.encoder), ("dec", model.decoder)):
         for k in range(layers):
@@ -1000,7 +1001,8 @@ def load_translator(path, data=None):
         meta, java_settings, words, params = read_dl4j_model(path)
         settings = dl4j_settings(path, meta, java_settings)
         sv, tv = Vocabulary(words["srcVocab"]), Vocabulary(words["tgtVocab"])
-        _, train_src, train_tgt = prepare_training(data or "data/ddtp", settings)
+        data = data or "data/ddtp"
+        _, train_src, train_tgt = prepare_training(data, settings)
         if (Vocabulary.build(train_src, len(sv) - 3).words != sv.words
                 or Vocabulary.build(train_tgt, len(tv) - 3).words != tv.words):
             raise SystemExit(f"{path}: its vocabularies are not those of the training split in "
