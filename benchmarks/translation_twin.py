@@ -889,9 +889,8 @@ def read_nd4j_array(b):
         raise ValueError(f"not one dense ND4J array: shape {shape}, order {order!r}, "
                          f"{data.size} elements, {len(b) - pos} bytes left")
     a = data.astype(data.dtype.newbyteorder("=")).reshape(shape, order=order.upper())
-    dense = list(np.array(a.strides if order == "c" else np.asfortranarray(a).strides)
-                 // a.itemsize) if rank else []
-    if rank and stride != dense:
+    dense = [s // a.itemsize for s in a.strides]
+    if stride != dense:
         raise ValueError(f"ND4J array with strides {stride}, not dense {order}-order {dense}")
     return a
 
@@ -919,7 +918,8 @@ def _java_serialized_strings(b, header, base):
 def read_dl4j_model(path):
     """A TranslationExample checkpoint of the state architecture (StateSeq2SeqModel.write plus
     the vocabularies and settings): its config, settings, vocabularies and weights (numpy) by
-    DL4J's names; no updater state, no rare-word dictionary."""
+    DL4J's names; no updater state, no rare-word dictionary. SN models are refused: their u, v
+    and the parametrization's original weight are not mapped."""
     import zipfile
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
@@ -927,6 +927,9 @@ def read_dl4j_model(path):
             raise SystemExit(f"{path}: not a state-architecture TranslationExample checkpoint "
                              f"(no state-seq2seq.json; the output architecture is a DL4J graph)")
         meta = json.loads(z.read("state-seq2seq.json"))
+        if meta["config"].get("sn") == "true":
+            raise SystemExit(f"{path}: an SN model; only plain DL4J models are read (SN's u, v "
+                             f"and the parametrization's original weight are not mapped)")
         params = {n: read_nd4j_array(z.read("params/" + n)) for n in meta["params"]}
         words = {k: _java_serialized_strings(z.read("objects/" + k), b"java.util.ArrayList", 0)
                  for k in ("srcVocab", "tgtVocab")}
@@ -964,9 +967,9 @@ def init_from_dl4j(model, path, settings, sv, tv):
     --epochs 0 writes the initial ones): same sizes and vocabularies, no SN."""
     meta, _, words, params = read_dl4j_model(path)
     c = meta["config"]
-    if settings["sn"] or c.get("sn") == "true":
-        raise SystemExit(f"--init-from {path}: SN models are not mapped (u, v and the "
-                         f"parametrization's original weight)")
+    if settings["sn"]:
+        raise SystemExit(f"--init-from {path}: not with --sn (SN's u, v and the "
+                         f"parametrization's original weight are not mapped)")
     for key in ("layers", "hidden", "embedding"):
         if int(c[key]) != settings[key]:
             raise SystemExit(f"--init-from {path}: its {key} is {c[key]}, this run's "
@@ -978,12 +981,9 @@ def init_from_dl4j(model, path, settings, sv, tv):
     print(f"Initial weights from {path} (DL4J, epoch {meta['epoch']})", flush=True)
 
 
-def dl4j_settings(path, meta, java_settings):
-    """The twin's settings for a DL4J checkpoint; SN models are refused (their u, v vectors and
-    the parametrization's original weight are not mapped)."""
+def dl4j_settings(meta, java_settings):
+    """The twin's settings for a plain DL4J checkpoint (read_dl4j_model refuses SN ones)."""
     c = meta["config"]
-    if c.get("sn") == "true":
-        raise SystemExit(f"{path}: an SN model; only plain DL4J models are read")
     return {**DEFAULTS, "layers": int(c["layers"]), "hidden": int(c["hidden"]),
             "embedding": int(c["embedding"]), "seed": int(c["seed"]),
             "dropout": float(c.get("dropout", 0.0)), "lr": float(c["lr"]),
@@ -999,7 +999,7 @@ def load_translator(path, data=None):
     torch = _torch()
     if str(path).endswith(".zip"):
         meta, java_settings, words, params = read_dl4j_model(path)
-        settings = dl4j_settings(path, meta, java_settings)
+        settings = dl4j_settings(meta, java_settings)
         sv, tv = Vocabulary(words["srcVocab"]), Vocabulary(words["tgtVocab"])
         data = data or "data/ddtp"
         _, train_src, train_tgt = prepare_training(data, settings)
