@@ -12,6 +12,8 @@
 #              twin-revsn-s1 (give NAMEs to run only those)
 #   seeds      reversed and forward, seeds 2 and 3, SEED_EPOCHS (6) epochs: twin-rev-s2 ...
 #              (DL4J too with DL4J=1)
+# Every training run stops after PATIENCE (3) epochs without a better validation BLEU; PATIENCE=0
+# trains the whole budget (the seeds at convergence: SEED_EPOCHS=42 PATIENCE=0).
 #   sweep      beam 3 and 12 x length norm none/average/gnmt on the validation split, with the
 #              twin's best reversed model (the choice then applies to both frameworks)
 #   eval       test BLEU of every best checkpoint under OUT: greedy and beam BEAM (12) with
@@ -29,6 +31,7 @@ shift
 OUT="${OUT:-out/tr}"
 EPOCHS="${EPOCHS:-20}"
 SEED_EPOCHS="${SEED_EPOCHS:-6}"
+PATIENCE="${PATIENCE:-3}"
 BEAM="${BEAM:-12}"
 LENGTH_NORM="${LENGTH_NORM:-gnmt}"
 export OMP_NUM_THREADS=1
@@ -60,9 +63,9 @@ train() { # NAME EPOCHS
     dl4j-*) bash scripts/run-example.sh $M train --data data/ddtp --out "$OUT/$name" \
         --architecture state --layers 2 --hidden 256 --embedding 256 --src-vocab 8000 \
         --tgt-vocab 8000 --optimizer adam --lr 0.001 --batch-size 64 --valid-sentences 962 \
-        --epochs "$epochs" --patience 3 --resume $opts > "$OUT/$name.log" 2>&1 ;;
+        --epochs "$epochs" --patience "$PATIENCE" --resume $opts >> "$OUT/$name.log" 2>&1 ;;
     twin-*) "${TWIN[@]}" train --data data/ddtp --out "$OUT/$name" --valid-sentences 962 \
-        --epochs "$epochs" --patience 3 --resume $opts > "$OUT/$name.log" 2>&1 ;;
+        --epochs "$epochs" --patience "$PATIENCE" --resume $opts >> "$OUT/$name.log" 2>&1 ;;
   esac
 }
 
