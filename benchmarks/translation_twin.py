@@ -655,7 +655,7 @@ def paragraph_dictionary(data, src_vocab, words):
 DEFAULTS = {"layers": 2, "hidden": 256, "embedding": 256, "src_vocab": 8000, "tgt_vocab": 8000,
             "reverse": True, "sn": False, "sn_output": True, "lr": 1e-3, "clip": 5.0,
             "clip_mode": "global", "batch_size": 64, "max_len": 40, "seed": 1,
-            "forget_bias": 1.0, "train_sentences": 0, "dropout": 0.0}
+            "forget_bias": 1.0, "train_sentences": 0, "dropout": 0.0, "adam": "pytorch"}
 
 
 def settings_from(args):
@@ -678,6 +678,42 @@ def fmt_secs(s):
     if s >= 3600:
         return f"{s // 3600}h{s // 60 % 60:02d}m{s % 60:02d}s"
     return f"{s // 60}m{s % 60:02d}s"
+
+
+def make_adam(params, settings):
+    """torch.optim.Adam, or with --adam nd4j ND4J's form of the same update (AdamUpdater, the
+    native adam_updater op): epsilon added to sqrt(v) before the bias correction instead of
+    after, i.e. lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps). The two differ by
+    epsilon's scale only: ND4J's is sqrt(1 - b2^t) times PyTorch's (0.03 at the first update)."""
+    torch = _torch()
+    if settings["adam"] == "pytorch":
+        return torch.optim.Adam(params, lr=settings["lr"])
+
+    class Nd4jAdam(torch.optim.Optimizer):
+        def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-8):
+            super().__init__(params, {"lr": lr, "betas": betas, "eps": eps})
+
+        @torch.no_grad()
+        def step(self):
+            for group in self.param_groups:
+                b1, b2 = group["betas"]
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    st = self.state[p]
+                    if not st:
+                        st["step"] = 0
+                        st["exp_avg"] = torch.zeros_like(p)
+                        st["exp_avg_sq"] = torch.zeros_like(p)
+                    st["step"] += 1
+                    t = st["step"]
+                    st["exp_avg"].mul_(b1).add_(p.grad, alpha=1 - b1)
+                    st["exp_avg_sq"].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+                    alpha = group["lr"] * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+                    p.addcdiv_(st["exp_avg"], st["exp_avg_sq"].sqrt().add_(group["eps"]),
+                               value=-alpha)
+
+    return Nd4jAdam(params, lr=settings["lr"])
 
 
 def clip_gradients(model, settings):
@@ -750,7 +786,7 @@ def cmd_train(a):
         print(f"--init-from ignored: resuming {ckpt_file}", flush=True)
     elif a.init_from:
         init_from_dl4j(model, a.init_from, settings, sv, tv)
-    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=settings["lr"])
+    opt = make_adam([p for p in model.parameters() if p.requires_grad], settings)
     rnd = JavaRandom(settings["seed"])
     history, epoch0 = [], 0
     if ckpt is not None:
@@ -772,7 +808,8 @@ def cmd_train(a):
           f"parameters, sn {settings['sn']} (output layer "
           f"{settings['sn'] and settings['sn_output']}),"
           f" reverse {settings['reverse']}, {len(rare.dictionary)} dictionary entries, "
-          f"{len(train)} training pairs, clip {settings['clip']} {settings['clip_mode']}",
+          f"{len(train)} training pairs, clip {settings['clip']} {settings['clip_mode']}, Adam "
+          f"{settings['adam']}",
           flush=True)
     translator = Translator(model, sv, tv, rare, settings)
     per_epoch = (len(train) + settings["batch_size"] - 1) // settings["batch_size"]
@@ -1867,6 +1904,29 @@ def self_test(a):
         g = greedy(m, srcs, 90)
         b1 = [beam_search(m, x, 1, 90) for x in srcs]
     check("beam 1 = greedy (no <pad> in the argmax)", g == b1, f"{g} vs {b1}")
+
+    # 5. Adam's two forms: ND4J's update written out by hand for three steps (double), and
+    # torch.optim.Adam's; they differ by epsilon's place only.
+    grads = [1e-9, -3e-9, 2e-6]
+    ours = {}
+    for form in ("pytorch", "nd4j"):
+        p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+        opt = make_adam([p], dict(DEFAULTS, lr=0.1, adam=form))
+        for g_ in grads:
+            p.grad = torch.tensor([g_], dtype=torch.float64)
+            opt.step()
+        ours[form] = float(p)
+    want = {"pytorch": 0.0, "nd4j": 0.0}
+    m_ = v_ = 0.0
+    for t, g_ in enumerate(grads, 1):
+        m_, v_ = 0.9 * m_ + 0.1 * g_, 0.999 * v_ + 0.001 * g_ * g_
+        bc1, bc2 = 1 - 0.9 ** t, 1 - 0.999 ** t
+        want["nd4j"] -= 0.1 * math.sqrt(bc2) / bc1 * m_ / (math.sqrt(v_) + 1e-8)
+        want["pytorch"] -= 0.1 / bc1 * m_ / (math.sqrt(v_) / math.sqrt(bc2) + 1e-8)
+    check("Adam forms (ND4J: epsilon before the bias correction) by hand",
+          all(abs(ours[f] - want[f]) <= 1e-12 * abs(want[f]) for f in want)
+          and abs(ours["nd4j"] - ours["pytorch"]) > 1e-3 * abs(want["pytorch"]),
+          f"{ours} vs {want}")
     print(f"self-test: {len(failures)} failure(s)" + (f": {failures}" if failures else ""))
     return 1 if failures else 0
 
@@ -1903,6 +1963,9 @@ def main(argv=None):
                        help="with --sn, the output layer too (default on, as Java)")
         q.add_argument("--lr", type=float, help=f"Adam learning rate (default {d['lr']})")
         q.add_argument("--clip", type=float, help=f"gradient L2 norm limit (default {d['clip']})")
+        q.add_argument("--adam", choices=["pytorch", "nd4j"],
+                       help="Adam's form: torch.optim.Adam (default) or ND4J's, which adds "
+                            "epsilon before the bias correction (as DL4J's runs)")
         q.add_argument("--clip-mode", choices=["global", "per-layer"],
                        help="global norm (default, the paper's) or per layer (DL4J's)")
         q.add_argument("--batch-size", type=int, help=f"minibatch (default {d['batch_size']})")
