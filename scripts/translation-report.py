@@ -4,6 +4,10 @@ validation BLEU of every run side by side, test BLEU of every best checkpoint, t
 per seed at equal epochs, and the raw weights' sigmas of SN and plain runs.
 
 Usage: python3 scripts/translation-report.py [OUT]   (default out/tr)
+       python3 scripts/translation-report.py --reversal NAME=DIR...
+The second form: the reversal effect per framework and seed from run folders named
+FRAMEWORK-rev-sSEED and FRAMEWORK-fwd-sSEED (each with train-history.json and eval-test.json),
+e.g. dl4j-rev-s1=docs/data/translation-runs/dl4j-rev-s1-60.
 """
 import json
 import statistics
@@ -16,7 +20,52 @@ def load(path):
         return json.load(f)
 
 
+def reversal(args):
+    """Test BLEU of each reversed and forward best checkpoint per framework and seed, their
+    difference, mean +- sd over seeds, and how often the reversed model led on validation."""
+    runs = {}
+    for a in args:
+        name, _, path = a.partition("=")
+        fw, variant, seed = name.rsplit("-", 2)
+        if variant not in ("rev", "fwd") or not seed.startswith("s") or not path:
+            raise SystemExit(f"--reversal wants FRAMEWORK-rev|fwd-sSEED=DIR, got {a}")
+        d = Path(path)
+        runs[(fw, int(seed[1:]), variant)] = (load(d / "train-history.json"),
+                                              load(d / "eval-test.json"))
+    keys = ("greedyBleu", "greedyRareWordBleu", "beamBleu", "beamRareWordBleu")
+    print("| framework | seed | epochs | reversed: best epoch, test BLEU (greedy / + rare-word / "
+          "beam / + rare-word) | forward: the same | reversal (beam + rare-word) | "
+          "validation BLEU: reversed above forward |")
+    print("|---|---|---|---|---|---|---|")
+    for fw in sorted({k[0] for k in runs}):
+        diffs = []
+        for seed in sorted({k[1] for k in runs if k[0] == fw}):
+            rev, fwd = runs.get((fw, seed, "rev")), runs.get((fw, seed, "fwd"))
+            if not rev or not fwd:
+                continue
+            cells = []
+            for hist, ev in (rev, fwd):
+                best = max(hist, key=lambda r: (r.get("validBleuGreedy", -1), -r["epoch"]))
+                cells.append(f"{best['epoch']}: " + " / ".join(f"{100 * ev[k]:.2f}" for k in keys))
+            d = 100 * (rev[1]["beamRareWordBleu"] - fwd[1]["beamRareWordBleu"])
+            diffs.append(d)
+            vr = {r["epoch"]: r["validBleuGreedy"] for r in rev[0] if r["epoch"] > 0}
+            vf = {r["epoch"]: r["validBleuGreedy"] for r in fwd[0] if r["epoch"] > 0}
+            common = sorted(set(vr) & set(vf))
+            above = sum(vr[e] > vf[e] for e in common)
+            mean = statistics.mean(100 * (vr[e] - vf[e]) for e in common)
+            print(f"| {fw} | {seed} | {max(common)} | {cells[0]} | {cells[1]} | {d:+.2f} | "
+                  f"{above} of {len(common)} (mean {mean:+.2f}) |")
+        if diffs:
+            spread = f" +- {statistics.stdev(diffs):.2f}" if len(diffs) > 1 else ""
+            print(f"| {fw} | mean | | | | {statistics.mean(diffs):+.2f}{spread} "
+                  f"({len(diffs)} seeds) | |")
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--reversal":
+        reversal(sys.argv[2:])
+        return
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "out/tr")
     runs = {d.name: d for d in sorted(out.iterdir())
             if d.is_dir() and (d / "train-history.json").is_file()}
