@@ -12,8 +12,6 @@
 #              twin-revsn-s1 (give NAMEs to run only those)
 #   seeds      reversed and forward, seeds 2 and 3, SEED_EPOCHS (6) epochs: twin-rev-s2 ...
 #              (DL4J too with DL4J=1)
-# Every training run stops after PATIENCE (3) epochs without a better validation BLEU; PATIENCE=0
-# trains the whole budget (the seeds at convergence: SEED_EPOCHS=42 PATIENCE=0).
 #   sweep      beam 3 and 12 x length norm none/average/gnmt on the validation split, with the
 #              twin's best reversed model (the choice then applies to both frameworks)
 #   eval       test BLEU of every best checkpoint under OUT: greedy and beam BEAM (12) with
@@ -24,6 +22,8 @@
 #              docs/img/translation-gates*.png
 #   figures    docs/img/translation-*.png from the histories under OUT
 # OUT (out/tr) holds one folder and one log per run; an existing run is resumed.
+# Every training run stops after PATIENCE (3) epochs without a better validation BLEU; PATIENCE=0
+# trains the whole budget (the seeds at convergence: SEED_EPOCHS=42 PATIENCE=0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage="${1:?usage: scripts/translation-experiments.sh converge|seeds|sweep|eval|figures [NAME...]}"

@@ -59,7 +59,7 @@ def reversal(args):
         if diffs:
             spread = f" +- {statistics.stdev(diffs):.2f}" if len(diffs) > 1 else ""
             print(f"| {fw} | mean | | | | {statistics.mean(diffs):+.2f}{spread} "
-                  f"({len(diffs)} seeds) | |")
+                  f"({len(diffs)} seed(s)) | |")
 
 
 def main():
