@@ -20,6 +20,12 @@ def load(path):
         return json.load(f)
 
 
+def best_row(history):
+    """The epoch row of the highest greedy validation BLEU (the first on ties), as the runs'
+    best checkpoints were chosen."""
+    return max(history, key=lambda r: (r.get("validBleuGreedy", -1), -r["epoch"]))
+
+
 def reversal(args):
     """Test BLEU of each reversed and forward best checkpoint per framework and seed, their
     difference, mean +- sd over seeds, and how often the reversed model led on validation."""
@@ -45,7 +51,7 @@ def reversal(args):
                 continue
             cells = []
             for hist, ev in (rev, fwd):
-                best = max(hist, key=lambda r: (r.get("validBleuGreedy", -1), -r["epoch"]))
+                best = best_row(hist)
                 cells.append(f"{best['epoch']}: " + " / ".join(f"{100 * ev[k]:.2f}" for k in keys))
             d = 100 * (rev[1]["beamRareWordBleu"] - fwd[1]["beamRareWordBleu"])
             diffs.append(d)
@@ -92,7 +98,7 @@ def main():
         if not f.is_file():
             continue
         ev = load(f)
-        best = max(hist[n], key=lambda r: (r.get("validBleuGreedy", -1), -r["epoch"]))
+        best = best_row(hist[n])
 
         def pct(key):
             return f"{100 * ev[key]:.2f}" if key in ev else ""
