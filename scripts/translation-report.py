@@ -6,7 +6,8 @@ per seed at equal epochs, and the raw weights' sigmas of SN and plain runs.
 Usage: python3 scripts/translation-report.py [OUT]   (default out/tr)
        python3 scripts/translation-report.py --reversal NAME=DIR...
 The second form: the reversal effect per framework and seed from run folders named
-FRAMEWORK-rev-sSEED and FRAMEWORK-fwd-sSEED (each with train-history.json and eval-test.json),
+FRAMEWORK-rev-sSEED and FRAMEWORK-fwd-sSEED (each with train-history.json and eval-test.json,
+and eval-last.json, the test BLEU of the final epoch's checkpoint, where it was measured),
 e.g. dl4j-rev-s1=docs/data/translation-runs/dl4j-rev-s1-60.
 """
 import json
@@ -36,21 +37,23 @@ def reversal(args):
         if variant not in ("rev", "fwd") or not seed.startswith("s") or not path:
             raise SystemExit(f"--reversal wants FRAMEWORK-rev|fwd-sSEED=DIR, got {a}")
         d = Path(path)
+        last = load(d / "eval-last.json") if (d / "eval-last.json").exists() else None
         runs[(fw, int(seed[1:]), variant)] = (load(d / "train-history.json"),
-                                              load(d / "eval-test.json"))
+                                              load(d / "eval-test.json"), last)
     keys = ("greedyBleu", "greedyRareWordBleu", "beamBleu", "beamRareWordBleu")
     print("| framework | seed | epochs | reversed: best epoch, test BLEU (greedy / + rare-word / "
           "beam / + rare-word) | forward: the same | reversal (beam + rare-word) | "
-          "validation BLEU: reversed above forward |")
-    print("|---|---|---|---|---|---|---|")
+          "validation BLEU: reversed above forward | final epoch: reversed / forward (beam + "
+          "rare-word), reversal |")
+    print("|---|---|---|---|---|---|---|---|")
     for fw in sorted({k[0] for k in runs}):
-        diffs = []
+        diffs, last_diffs = [], []
         for seed in sorted({k[1] for k in runs if k[0] == fw}):
             rev, fwd = runs.get((fw, seed, "rev")), runs.get((fw, seed, "fwd"))
             if not rev or not fwd:
                 continue
             cells = []
-            for hist, ev in (rev, fwd):
+            for hist, ev, _ in (rev, fwd):
                 best = best_row(hist)
                 cells.append(f"{best['epoch']}: " + " / ".join(f"{100 * ev[k]:.2f}" for k in keys))
             d = 100 * (rev[1]["beamRareWordBleu"] - fwd[1]["beamRareWordBleu"])
@@ -60,12 +63,24 @@ def reversal(args):
             common = sorted(set(vr) & set(vf))
             above = sum(vr[e] > vf[e] for e in common)
             mean = statistics.mean(100 * (vr[e] - vf[e]) for e in common)
+            final = ""
+            if rev[2] and fwd[2]:
+                lr, lf = (100 * x[2]["beamRareWordBleu"] for x in (rev, fwd))
+                last_diffs.append(lr - lf)
+                final = (f"{rev[2]['epoch']}: {lr:.2f} / {fwd[2]['epoch']}: {lf:.2f}, "
+                         f"{lr - lf:+.2f}")
             print(f"| {fw} | {seed} | {max(common)} | {cells[0]} | {cells[1]} | {d:+.2f} | "
-                  f"{above} of {len(common)} (mean {mean:+.2f}) |")
+                  f"{above} of {len(common)} (mean {mean:+.2f}) | {final} |")
         if diffs:
-            spread = f" +- {statistics.stdev(diffs):.2f}" if len(diffs) > 1 else ""
-            print(f"| {fw} | mean | | | | {statistics.mean(diffs):+.2f}{spread} "
-                  f"({len(diffs)} seed(s)) | |")
+            print(f"| {fw} | mean | | | | {mean_sd(diffs)} | | {mean_sd(last_diffs)} |")
+
+
+def mean_sd(values):
+    """'mean +- sd (n seed(s))' of a list of per-seed effects; empty for none."""
+    if not values:
+        return ""
+    spread = f" +- {statistics.stdev(values):.2f}" if len(values) > 1 else ""
+    return f"{statistics.mean(values):+.2f}{spread} ({len(values)} seed(s))"
 
 
 def main():
