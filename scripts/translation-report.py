@@ -67,8 +67,9 @@ def reversal(args):
             if rev[2] and fwd[2]:
                 lr, lf = (100 * x[2]["beamRareWordBleu"] for x in (rev, fwd))
                 last_diffs.append(lr - lf)
-                final = (f"{rev[2]['epoch']}: {lr:.2f} / {fwd[2]['epoch']}: {lf:.2f}, "
-                         f"{lr - lf:+.2f}")
+                # the final checkpoint is the history's last epoch (DL4J's eval names no epoch)
+                er, ef = (max(r["epoch"] for r in x[0]) for x in (rev, fwd))
+                final = f"{er}: {lr:.2f} / {ef}: {lf:.2f}, {lr - lf:+.2f}"
             print(f"| {fw} | {seed} | {max(common)} | {cells[0]} | {cells[1]} | {d:+.2f} | "
                   f"{above} of {len(common)} (mean {mean:+.2f}) | {final} |")
         if diffs:
