@@ -74,14 +74,20 @@ def reversal(args):
                   f"{above} of {len(common)} (mean {mean:+.2f}) | {final} |")
         if diffs:
             print(f"| {fw} | mean | | | | {mean_sd(diffs)} | | {mean_sd(last_diffs)} |")
+    gains = [100 * (last["beamRareWordBleu"] - ev["beamRareWordBleu"])
+             for _, ev, last in runs.values() if last]
+    if gains:
+        print(f"\nFinal minus best checkpoint (test BLEU, beam + rare-word), per run: "
+              f"{mean_sd(gains, 'run')}, final higher in {sum(g > 0 for g in gains)}, "
+              f"equal in {sum(g == 0 for g in gains)}")
 
 
-def mean_sd(values):
-    """'mean +- sd (n seed(s))' of a list of per-seed effects; empty for none."""
+def mean_sd(values, unit="seed"):
+    """'mean +- sd (n unit(s))' of a list of effects; empty for none."""
     if not values:
         return ""
     spread = f" +- {statistics.stdev(values):.2f}" if len(values) > 1 else ""
-    return f"{statistics.mean(values):+.2f}{spread} ({len(values)} seed(s))"
+    return f"{statistics.mean(values):+.2f}{spread} ({len(values)} {unit}(s))"
 
 
 def main():
