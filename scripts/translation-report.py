@@ -5,7 +5,8 @@ per seed at equal epochs, and the raw weights' sigmas of SN and plain runs.
 
 Usage: python3 scripts/translation-report.py [OUT]   (default out/tr)
        python3 scripts/translation-report.py --reversal NAME=DIR...
-The second form: the reversal effect per framework and seed from run folders named
+The second form: the reversal effect per framework and seed (test BLEU at the best and final
+checkpoints, validation BLEU over epoch ranges) from run folders named
 FRAMEWORK-rev-sSEED and FRAMEWORK-fwd-sSEED (each with train-history.json and eval-test.json,
 and eval-last.json, the test BLEU of the final epoch's checkpoint, where it was measured),
 e.g. dl4j-rev-s1=docs/data/translation-runs/dl4j-rev-s1-60.
@@ -74,6 +75,21 @@ def reversal(args):
                   f"{above} of {len(common)} (mean {mean:+.2f}) | {final} |")
         if diffs:
             print(f"| {fw} | mean | | | | {mean_sd(diffs)} | | {mean_sd(last_diffs)} |")
+    ranges = ((1, 10), (11, 20), (21, 30), (31, 42))
+    print("\nGreedy validation BLEU, reversed minus forward, mean over epochs (reversed ahead at)\n")
+    print("| | " + " | ".join(f"{lo}-{hi}" for lo, hi in ranges) + " |")
+    print("|---|" + "---|" * len(ranges))
+    for (fw, seed, variant), (hist, _, _) in sorted(runs.items()):
+        if variant != "rev" or (fw, seed, "fwd") not in runs:
+            continue
+        vr = {r["epoch"]: r["validBleuGreedy"] for r in hist}
+        vf = {r["epoch"]: r["validBleuGreedy"] for r in runs[(fw, seed, "fwd")][0]}
+        cells = []
+        for lo, hi in ranges:
+            ds = [100 * (vr[e] - vf[e]) for e in range(lo, hi + 1) if e in vr and e in vf]
+            cells.append(f"{statistics.mean(ds):+.2f} ({sum(d > 0 for d in ds)}/{len(ds)})"
+                         if ds else "")
+        print(f"| {fw} seed {seed} | " + " | ".join(cells) + " |")
     gains = [100 * (last["beamRareWordBleu"] - ev["beamRareWordBleu"])
              for _, ev, last in runs.values() if last]
     if gains:
