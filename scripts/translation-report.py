@@ -28,6 +28,11 @@ def best_row(history):
     return max(history, key=lambda r: (r.get("validBleuGreedy", -1), -r["epoch"]))
 
 
+def valid_bleu(history):
+    """Greedy validation BLEU by epoch, without the untrained epoch 0."""
+    return {r["epoch"]: r["validBleuGreedy"] for r in history if r["epoch"] > 0}
+
+
 def reversal(args):
     """Test BLEU of each reversed and forward best checkpoint per framework and seed, their
     difference, mean +- sd over seeds, and how often the reversed model led on validation."""
@@ -59,8 +64,7 @@ def reversal(args):
                 cells.append(f"{best['epoch']}: " + " / ".join(f"{100 * ev[k]:.2f}" for k in keys))
             d = 100 * (rev[1]["beamRareWordBleu"] - fwd[1]["beamRareWordBleu"])
             diffs.append(d)
-            vr = {r["epoch"]: r["validBleuGreedy"] for r in rev[0] if r["epoch"] > 0}
-            vf = {r["epoch"]: r["validBleuGreedy"] for r in fwd[0] if r["epoch"] > 0}
+            vr, vf = valid_bleu(rev[0]), valid_bleu(fwd[0])
             common = sorted(set(vr) & set(vf))
             above = sum(vr[e] > vf[e] for e in common)
             mean = statistics.mean(100 * (vr[e] - vf[e]) for e in common)
@@ -82,8 +86,7 @@ def reversal(args):
     for (fw, seed, variant), (hist, _, _) in sorted(runs.items()):
         if variant != "rev" or (fw, seed, "fwd") not in runs:
             continue
-        vr = {r["epoch"]: r["validBleuGreedy"] for r in hist}
-        vf = {r["epoch"]: r["validBleuGreedy"] for r in runs[(fw, seed, "fwd")][0]}
+        vr, vf = valid_bleu(hist), valid_bleu(runs[(fw, seed, "fwd")][0])
         cells = []
         for lo, hi in ranges:
             ds = [100 * (vr[e] - vf[e]) for e in range(lo, hi + 1) if e in vr and e in vf]
