@@ -34,8 +34,9 @@ def valid_bleu(history):
 
 
 def reversal(args):
-    """Test BLEU of each reversed and forward best checkpoint per framework and seed, their
-    difference, mean +- sd over seeds, and how often the reversed model led on validation."""
+    """Test BLEU of each reversed and forward best (and, where measured, final) checkpoint per
+    framework and seed, their difference, mean +- sd over seeds, how often the reversed model led
+    on validation and by how much over epoch ranges, and the final-minus-best gain per run."""
     runs = {}
     for a in args:
         name, _, path = a.partition("=")
